@@ -1,0 +1,20 @@
+/**
+ * nsview: rebuild a Linux node's namespaces, cgroup trees, containers and
+ * Kubernetes pods from `/proc` and cgroupfs alone.
+ *
+ * @example
+ * import { scan, diff } from 'nsview';
+ * const snap = await scan();
+ * console.log(diff(snap, 4966, 5035).verdict);
+ */
+export { scan, scanSync, type ScanOptions } from './scan.js';
+export { diff, type DiffResult, type DiffSide, type NsComparison, type CgroupComparison, type Relation } from './model/diff.js';
+export { parseSnapshot, stringifySnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './model/snapshot.js';
+export { indexSnapshot, type SnapshotIndex } from './model/index-snapshot.js';
+export { findNode, commonAncestor } from './model/cgroup-tree.js';
+export { recogniseCgroupPath, type PathIdentity, type PathContainer, type PathPod, type PathMonitor } from './parse/cgroup-path.js';
+export { NsviewError, isNsviewError, type NsviewErrorCode } from './errors.js';
+export { createFsSource, type FsLike, type FsSourceOptions } from './source/fs-source.js';
+export type { Source, DirEntry } from './source/source.js';
+export type { HierarchySelection } from './read/cgroups.js';
+export * from './model/types.js';

@@ -1,0 +1,133 @@
+import { NsviewError } from '../errors.js';
+import { commonAncestor } from './cgroup-tree.js';
+import { indexSnapshot } from './index-snapshot.js';
+import { NS_TYPES, type NsType, type Snapshot } from './types.js';
+
+/** One namespace type compared between two processes. */
+export interface NsComparison {
+  type: NsType;
+  a: number | null;
+  b: number | null;
+  /** `null` when either inode could not be read. */
+  shared: boolean | null;
+  /** The shared namespace is the node's own. */
+  node: boolean;
+}
+
+/** One cgroup hierarchy compared between two processes. */
+export interface CgroupComparison {
+  hierarchy: string;
+  a: string | null;
+  b: string | null;
+  /** Nearest common ancestor, or `null` when either path is unknown. */
+  common: string | null;
+}
+
+/** How two processes relate. */
+export type Relation =
+  | 'same-process'
+  | 'same-container'
+  | 'same-pod'
+  | 'different-pods'
+  | 'different-containers'
+  | 'host-and-container'
+  | 'host';
+
+/** Where one side of a diff lives. */
+export interface DiffSide {
+  pid: number;
+  comm: string;
+  container: { id: string; runtime: string } | null;
+  pod: { key: string; uid: string | null; name: string | null } | null;
+}
+
+/** The comparison of two processes made by {@link diff}. */
+export interface DiffResult {
+  a: DiffSide;
+  b: DiffSide;
+  namespaces: NsComparison[];
+  cgroups: CgroupComparison[];
+  relation: Relation;
+  /** Types both share (excluding unreadable ones). */
+  shared: NsType[];
+  /** Types they hold in different namespaces. */
+  distinct: NsType[];
+  /** One line: `same pod, different containers: share net, ipc, uts`. */
+  verdict: string;
+}
+
+/**
+ * Compare two processes of a snapshot: per namespace type shared or distinct
+ * (with both inodes), their cgroups with the nearest common ancestor, and how
+ * they relate. Throws an {@link NsviewError} naming a pid the snapshot lacks.
+ */
+export function diff(snapshot: Snapshot, pidA: number, pidB: number): DiffResult {
+  const ix = indexSnapshot(snapshot);
+  const pa = ix.process(pidA);
+  const pb = ix.process(pidB);
+  for (const [pid, p] of [[pidA, pa], [pidB, pb]] as const) {
+    if (!p) throw new NsviewError('unknown-pid', `no process with pid ${pid} in ${snapshot.root === '/' ? 'this host' : snapshot.root}`);
+  }
+  const a = pa!;
+  const b = pb!;
+  const namespaces: NsComparison[] = NS_TYPES.map((type) => {
+    const x = a.ns[type] ?? null;
+    const y = b.ns[type] ?? null;
+    const shared = x === null || y === null ? null : x === y;
+    return { type, a: x, b: y, shared, node: shared === true && snapshot.nodeNamespaces[type] === x };
+  });
+  const keys = [...new Set([...Object.keys(a.cgroups), ...Object.keys(b.cgroups)])].sort((k1, k2) =>
+    k1 === 'unified' ? -1 : k2 === 'unified' ? 1 : k1 < k2 ? -1 : k1 > k2 ? 1 : 0,
+  );
+  const cgroups: CgroupComparison[] = keys.map((hierarchy) => {
+    const x = a.cgroups[hierarchy] ?? null;
+    const y = b.cgroups[hierarchy] ?? null;
+    return { hierarchy, a: x, b: y, common: x !== null && y !== null ? commonAncestor(x, y) : null };
+  });
+  const side = (pid: number, comm: string): DiffSide => {
+    const c = ix.containerOf(pid);
+    const pod = ix.podOf(pid);
+    return {
+      pid,
+      comm,
+      container: c ? { id: c.id, runtime: c.runtime } : null,
+      pod: pod ? { key: pod.key, uid: pod.uid, name: pod.name } : null,
+    };
+  };
+  const sa = side(a.pid, a.comm);
+  const sb = side(b.pid, b.comm);
+  const relation = relate(sa, sb);
+  const shared = namespaces.filter((n) => n.shared === true).map((n) => n.type);
+  const distinct = namespaces.filter((n) => n.shared === false).map((n) => n.type);
+  return { a: sa, b: sb, namespaces, cgroups, relation, shared, distinct, verdict: verdict(relation, namespaces) };
+}
+
+function relate(a: DiffSide, b: DiffSide): Relation {
+  if (a.pid === b.pid) return 'same-process';
+  if (!a.container && !b.container) return 'host';
+  if (!a.container || !b.container) return 'host-and-container';
+  if (a.container.id === b.container.id) return 'same-container';
+  if (a.pod && b.pod) return a.pod.key === b.pod.key ? 'same-pod' : 'different-pods';
+  return 'different-containers';
+}
+
+const PHRASE: Record<Relation, string> = {
+  'same-process': 'same process',
+  'same-container': 'same container',
+  'same-pod': 'same pod, different containers',
+  'different-pods': 'different pods',
+  'different-containers': 'different containers',
+  'host-and-container': 'host process and container process',
+  host: 'both host processes',
+};
+
+function verdict(relation: Relation, namespaces: NsComparison[]): string {
+  const own = namespaces.filter((n) => n.shared === true && !n.node).map((n) => n.type);
+  const node = namespaces.filter((n) => n.node).map((n) => n.type);
+  const distinct = namespaces.filter((n) => n.shared === false).map((n) => n.type);
+  const parts: string[] = [];
+  if (own.length) parts.push(`share ${own.join(', ')}`);
+  if (distinct.length) parts.push(`separate ${distinct.join(', ')}`);
+  if (node.length) parts.push(`both in the node's ${node.join(', ')}`);
+  return `${PHRASE[relation]}: ${parts.join('; ') || 'namespaces unknown'}`;
+}

@@ -1,0 +1,203 @@
+import { baseName, commonAncestor, parentPath } from './cgroup-tree.js';
+import { limitsAt, type ProcessIdentity } from './containers.js';
+import { NS_TYPES, type CgroupHierarchy, type Container, type NsMode, type NsType, type Pod, type ProcessInfo } from './types.js';
+
+/** Namespace types a pod sandbox shares with its containers. */
+const POD_TYPES: NsType[] = ['net', 'ipc', 'uts', 'pid'];
+
+/** Cgroups under which a container's parent says nothing about a pod. */
+const RUNTIME_PARENTS = new Set(['/', '/docker', '/system.slice', '/machine.slice', '/lxc', '/docker.slice', '/kubepods', '/containerd']);
+
+interface Ctx {
+  procs: Map<number, ProcessInfo>;
+  node: Partial<Record<NsType, number>>;
+}
+
+/** The process that stands for a container: its first (lowest) pid. */
+function mainProcess(ctx: Ctx, c: Container): ProcessInfo | undefined {
+  for (const pid of c.pids) {
+    const p = ctx.procs.get(pid);
+    if (p) return p;
+  }
+  return undefined;
+}
+
+function nsOf(ctx: Ctx, c: Container, type: NsType): number | undefined {
+  return mainProcess(ctx, c)?.ns[type];
+}
+
+function isPause(p: ProcessInfo | undefined): boolean {
+  if (!p) return false;
+  const exe = p.cmdline[0] ?? '';
+  return p.comm === 'pause' || exe === 'pause' || exe.endsWith('/pause');
+}
+
+/**
+ * Pick the sandbox of a group of containers: one the path marks as sandbox
+ * (CRI-O), else the one running `pause`, else the one whose net, ipc, uts and
+ * pid namespaces most other containers join (ties: started first, lowest pid).
+ */
+export function pickSandbox(ctx: Ctx, containers: Container[]): Container | undefined {
+  const marked = containers.find((c) => c.role === 'sandbox');
+  if (marked) return marked;
+  const pause = containers.filter((c) => isPause(mainProcess(ctx, c)));
+  if (pause.length === 1) return pause[0];
+  if (containers.length < 2) return undefined;
+  let best: { c: Container; score: number; start: number; pid: number } | undefined;
+  for (const c of containers) {
+    let score = 0;
+    for (const type of POD_TYPES) {
+      const mine = nsOf(ctx, c, type);
+      if (mine === undefined || mine === ctx.node[type]) continue;
+      for (const o of containers) if (o !== c && nsOf(ctx, o, type) === mine) score++;
+    }
+    const p = mainProcess(ctx, c);
+    const cand = { c, score, start: p?.startTime ?? Number.MAX_SAFE_INTEGER, pid: p?.pid ?? Number.MAX_SAFE_INTEGER };
+    if (
+      !best ||
+      cand.score > best.score ||
+      (cand.score === best.score && (cand.start < best.start || (cand.start === best.start && cand.pid < best.pid)))
+    ) {
+      best = cand;
+    }
+  }
+  return best && best.score > 0 ? best.c : undefined;
+}
+
+/**
+ * How a pod's containers hold each namespace type, in the CRI's terms: `pod`
+ * (they join the sandbox's), `container` (each has its own), `node` (the
+ * host's), `mixed` (some of each), `unknown` (nothing could be read).
+ */
+export function namespaceModes(ctx: Ctx, sandbox: Container | undefined, containers: Container[]): Record<NsType, NsMode> {
+  const apps = containers.filter((c) => c !== sandbox);
+  const out = {} as Record<NsType, NsMode>;
+  for (const type of NS_TYPES) {
+    const nodeNs = ctx.node[type];
+    const sandboxNs = sandbox ? nsOf(ctx, sandbox, type) : undefined;
+    const values = (apps.length ? apps : sandbox ? [sandbox] : []).map((c) => nsOf(ctx, c, type)).filter((v): v is number => v !== undefined);
+    if (values.length === 0) out[type] = 'unknown';
+    else if (values.every((v) => v === nodeNs)) out[type] = 'node';
+    else if (apps.length === 0) out[type] = 'pod';
+    else if (sandboxNs !== undefined && sandboxNs !== nodeNs && values.every((v) => v === sandboxNs)) out[type] = 'pod';
+    else if (!sandbox && values.length > 1 && values.every((v) => v === values[0])) out[type] = 'pod';
+    else if (values.every((v) => v !== nodeNs && v !== sandboxNs) && new Set(values).size === values.length) out[type] = 'container';
+    else out[type] = 'mixed';
+  }
+  return out;
+}
+
+function finishPod(ctx: Ctx, pod: Pod, members: Container[], hierarchies: CgroupHierarchy[]): Pod {
+  const sandbox = pickSandbox(ctx, members);
+  if (sandbox) {
+    sandbox.role = 'sandbox';
+    pod.sandbox = { id: sandbox.id, pid: sandbox.pids[0] ?? null };
+  }
+  const sorted = [...members].sort((a, b) => (a === sandbox ? -1 : b === sandbox ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  pod.containers = sorted.map((c) => c.id);
+  for (const c of members) c.pod = pod.key;
+  pod.namespaces = namespaceModes(ctx, sandbox, members);
+  const limits = limitsAt(hierarchies, pod.cgroup);
+  if (limits) pod.limits = limits;
+  return pod;
+}
+
+function emptyPod(key: string): Pod {
+  return {
+    key,
+    uid: null,
+    name: null,
+    inferred: false,
+    qos: null,
+    driver: null,
+    hierarchy: null,
+    cgroup: null,
+    sandbox: null,
+    containers: [],
+    namespaces: {} as Record<NsType, NsMode>,
+  };
+}
+
+/**
+ * Group containers into pods: first Kubernetes pods from the kubelet's cgroup
+ * layout, then, for containers in no such pod, pods inferred from shared
+ * (non-node) net or ipc namespaces, such as one built by hand with
+ * `docker run --network container:… --ipc container:…`.
+ */
+export function groupPods(
+  processes: ProcessInfo[],
+  nodeNs: Partial<Record<NsType, number>>,
+  containers: Container[],
+  identities: Map<number, ProcessIdentity>,
+  hierarchies: CgroupHierarchy[],
+): Pod[] {
+  const ctx: Ctx = { procs: new Map(processes.map((p) => [p.pid, p])), node: nodeNs };
+  const pods = new Map<string, { pod: Pod; members: Container[] }>();
+
+  // 1. Kubelet pods: every process whose path names a pod; containers follow their processes.
+  const containerByPid = new Map<number, Container>();
+  for (const c of containers) for (const pid of c.pids) containerByPid.set(pid, c);
+  for (const [pid, ident] of identities) {
+    const pp = ident.id.pod;
+    if (!pp) continue;
+    let entry = pods.get(pp.uid);
+    if (!entry) {
+      const pod = emptyPod(pp.uid);
+      pod.uid = pp.uid;
+      pod.qos = pp.qos;
+      pod.driver = pp.driver;
+      pod.hierarchy = ident.hierarchy;
+      pod.cgroup = pp.cgroup;
+      pods.set(pp.uid, (entry = { pod, members: [] }));
+    }
+    const c = containerByPid.get(pid);
+    if (c && !entry.members.includes(c)) entry.members.push(c);
+  }
+
+  // 2. Inferred pods: union containers that share a non-node net or ipc namespace.
+  const loose = containers.filter((c) => ![...pods.values()].some((e) => e.members.includes(c)));
+  const parent = new Map<Container, Container>();
+  const find = (c: Container): Container => {
+    let r = c;
+    while (parent.get(r) !== r) r = parent.get(r) as Container;
+    return r;
+  };
+  for (const c of loose) parent.set(c, c);
+  for (const type of ['net', 'ipc'] as const) {
+    const holder = new Map<number, Container>();
+    for (const c of loose) {
+      const ns = nsOf(ctx, c, type);
+      if (ns === undefined || ns === nodeNs[type]) continue;
+      const first = holder.get(ns);
+      if (first) parent.set(find(c), find(first));
+      else holder.set(ns, c);
+    }
+  }
+  const groups = new Map<Container, Container[]>();
+  for (const c of loose) {
+    const r = find(c);
+    const g = groups.get(r);
+    if (g) g.push(c);
+    else groups.set(r, [c]);
+  }
+  const out: Pod[] = [];
+  for (const { pod, members } of pods.values()) out.push(finishPod(ctx, pod, members, hierarchies));
+  for (const members of groups.values()) {
+    if (members.length < 2) continue;
+    const common = members.map((c) => parentPath(c.cgroup)).reduce((a, b) => commonAncestor(a, b));
+    const named = !RUNTIME_PARENTS.has(common) && members.every((c) => c.hierarchy === members[0]!.hierarchy);
+    const pod = emptyPod('');
+    pod.inferred = true;
+    if (named) {
+      pod.cgroup = common;
+      pod.hierarchy = members[0]!.hierarchy;
+    }
+    finishPod(ctx, pod, members, hierarchies);
+    const sandboxId = pod.sandbox?.id ?? pod.containers[0] ?? '';
+    pod.name = named ? baseName(common) : sandboxId.slice(0, 12);
+    pod.key = `inferred:${pod.name}`;
+    for (const c of members) c.pod = pod.key;
+    out.push(pod);
+  }
+  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}

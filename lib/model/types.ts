@@ -1,0 +1,168 @@
+/**
+ * The data model nsview rebuilds. Plain data only: every value here serialises
+ * to JSON and loads back (see lib/model/snapshot.ts).
+ */
+
+/** The eight Linux namespace types, in the order nsview sorts them. */
+export const NS_TYPES = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'] as const;
+/** One Linux namespace type. */
+export type NsType = (typeof NS_TYPES)[number];
+
+/** Container runtimes nsview recognises from cgroup paths. */
+export const RUNTIMES = ['docker', 'containerd', 'cri-o', 'podman', 'lxc', 'nspawn', 'libvirt-lxc', 'rkt', 'ecs', 'runc', 'kubernetes'] as const;
+/** A container runtime; `kubernetes` means a kubelet container whose runtime the path does not tell. */
+export type Runtime = (typeof RUNTIMES)[number];
+
+/** Kubernetes QoS classes, as the kubelet names its cgroups. */
+export type QosClass = 'guaranteed' | 'burstable' | 'besteffort';
+/** How a pod's containers hold one namespace type, after the CRI's NamespaceMode (`POD`, `CONTAINER`, `NODE`). */
+export type NsMode = 'pod' | 'container' | 'node' | 'mixed' | 'unknown';
+
+/** Key of the cgroup v2 (unified) hierarchy in {@link ProcessInfo.cgroups}. */
+export const UNIFIED = 'unified';
+
+/** One process, as read from `/proc/<pid>`. Fields that could not be read are `null`. */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number | null;
+  /** One-letter state from `stat` (R, S, D, Z, …). */
+  state: string | null;
+  /** Start time in clock ticks after boot (`stat` field 22). */
+  startTime: number | null;
+  /** The kernel's short name (`comm`). */
+  comm: string;
+  /** Arguments from `cmdline`; empty for kernel threads and zombies. */
+  cmdline: string[];
+  /** True for kernel threads (children of kthreadd, or pid 2 itself, with no cmdline). */
+  kernelThread: boolean;
+  /** Real uid from `status`. */
+  uid: number | null;
+  /** User name for {@link ProcessInfo.uid} from the host's `/etc/passwd`, if known. */
+  user: string | null;
+  /** `NSpid` from `status`: this process's pid in each nested pid namespace, outermost first. */
+  nspid: number[] | null;
+  /** Namespace inodes by type. A missing type could not be read. */
+  ns: Partial<Record<NsType, number>>;
+  /** `pid_for_children` / `time_for_children` where they differ from `ns`. */
+  nsForChildren: Partial<Record<'pid' | 'time', number>>;
+  /** Cgroup path by hierarchy key: {@link UNIFIED} for v2, the controller list (`cpu,cpuacct`, `name=systemd`) for v1. */
+  cgroups: Record<string, string>;
+  /** True when some of this process's files could not be read (permission denied). */
+  partial: boolean;
+}
+
+/** A namespace and the processes in it. Identified by type and inode. */
+export interface Namespace {
+  type: NsType;
+  inode: number;
+  /** Member pids, ascending; `pids[0]` is the lowest, the one `lsns` reports. */
+  pids: number[];
+}
+
+/** Resource limits of a cgroup; `'max'` is unlimited, an absent field was not present. */
+export interface Limits {
+  /** Bytes (v2 `memory.max`, v1 `memory.limit_in_bytes`). */
+  memory?: number | 'max';
+  /** CPU bandwidth: quota and period in microseconds (v2 `cpu.max`, v1 `cpu.cfs_*`). */
+  cpu?: { quota: number | 'max'; period: number };
+  /** Process limit (`pids.max`). */
+  pids?: number | 'max';
+}
+
+/** One cgroup directory with the processes in it. */
+export interface CgroupNode {
+  /** Path from the hierarchy's root, `/` for the root itself. */
+  path: string;
+  /** Pids listed in `cgroup.procs`, ascending. */
+  pids: number[];
+  limits?: Limits;
+  children: CgroupNode[];
+}
+
+/** One mounted cgroup hierarchy: the v2 tree or a v1 controller tree. */
+export interface CgroupHierarchy {
+  /** {@link UNIFIED} or the v1 controller list as in `/proc/<pid>/cgroup`. */
+  key: string;
+  version: 1 | 2;
+  controllers: string[];
+  /** Where it is mounted on the host. */
+  mountPoint: string;
+  /** The cgroup path the mount shows as its root (`/` unless mounted from inside a cgroup namespace). */
+  mountRoot: string;
+  root: CgroupNode;
+}
+
+/** What a process runs as, inside a container. */
+export type ContainerRole = 'container' | 'sandbox';
+
+/** A container, recognised from the cgroup its processes are in. */
+export interface Container {
+  /** Full id (64 hex for most runtimes) or name (LXC, nspawn). */
+  id: string;
+  runtime: Runtime;
+  /** A name, where the path carries one (LXC, nspawn). */
+  name: string | null;
+  /** `sandbox` for a pod's pause container, else `container`. */
+  role: ContainerRole;
+  /** Hierarchy key and cgroup path the container was recognised in. */
+  hierarchy: string;
+  cgroup: string;
+  /** Pids in the container (including its sub-cgroups), ascending. */
+  pids: number[];
+  /** Key of the pod it belongs to, if any. */
+  pod: string | null;
+  limits?: Limits;
+}
+
+/** A Kubernetes pod (from the kubelet's cgroups) or a pod inferred from namespace sharing. */
+export interface Pod {
+  /** Stable key: the uid for kubelet pods, `inferred:<name>` otherwise. */
+  key: string;
+  /** Pod UID with dashes, or a 32-hex static-pod hash; `null` for inferred pods. */
+  uid: string | null;
+  /** Name for inferred pods (the parent cgroup's name, or the sandbox's short id). */
+  name: string | null;
+  inferred: boolean;
+  qos: QosClass | null;
+  driver: 'systemd' | 'cgroupfs' | null;
+  /** Hierarchy and cgroup path of the pod. */
+  hierarchy: string | null;
+  cgroup: string | null;
+  sandbox: { id: string; pid: number | null } | null;
+  /** Container ids, sandbox first, then by id. */
+  containers: string[];
+  /** How the pod's containers hold each namespace type. */
+  namespaces: Record<NsType, NsMode>;
+  limits?: Limits;
+}
+
+/** A finding about the scan: never thrown, always returned. */
+export interface Warning {
+  code: 'vanished' | 'denied' | 'malformed' | 'unreadable' | 'cgroupns' | 'too-large';
+  message: string;
+  path?: string;
+  pid?: number;
+}
+
+/** Everything one scan rebuilt. Serialises to JSON with {@link JSON.stringify} and loads back with `loadSnapshot`. */
+export interface Snapshot {
+  format: 'nsview-snapshot';
+  version: 1;
+  /** ISO time of the scan. */
+  scannedAt: string;
+  /** The root that was scanned. */
+  root: string;
+  /** Processes, ascending by pid. */
+  processes: ProcessInfo[];
+  /** Namespaces, sorted by type then inode. */
+  namespaces: Namespace[];
+  /** The node's (initial) namespace of each type: pid 1's, or the lowest readable pid's. */
+  nodeNamespaces: Partial<Record<NsType, number>>;
+  /** Cgroup hierarchies: the unified one first, then v1 by key. */
+  hierarchies: CgroupHierarchy[];
+  /** Containers, sorted by id. */
+  containers: Container[];
+  /** Pods, sorted by key. */
+  pods: Pod[];
+  warnings: Warning[];
+}

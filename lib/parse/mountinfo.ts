@@ -1,0 +1,57 @@
+/** A cgroup file system found in `mountinfo`. */
+export interface CgroupMount {
+  version: 1 | 2;
+  /** Where it is mounted (escapes decoded). */
+  mountPoint: string;
+  /** The cgroup path shown at the mount point (`/` unless mounted from inside a cgroup namespace). */
+  root: string;
+  /** v1 controllers from the super options (`cpu`, `cpuacct`, `name=systemd`); empty for v2. */
+  controllers: string[];
+}
+
+/** The v1 controller names the kernel knows; super options that are not one of these (or `name=`) are mount flags. */
+const V1_CONTROLLERS = new Set([
+  'cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'net_cls', 'blkio', 'perf_event',
+  'net_prio', 'hugetlb', 'pids', 'rdma', 'misc', 'debug',
+]);
+
+/** Decode mountinfo's octal escapes (`\040` is a space). */
+function unescapeOctal(s: string): string {
+  return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/**
+ * Find the cgroup mounts in `/proc/<pid>/mountinfo`. Lines that are not
+ * cgroup mounts are ignored; malformed lines are counted in `malformed`.
+ * When a hierarchy is mounted more than once, the first mount wins.
+ */
+export function parseCgroupMounts(text: string): { mounts: CgroupMount[]; malformed: number } {
+  const mounts: CgroupMount[] = [];
+  const seen = new Set<string>();
+  let malformed = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const sep = line.indexOf(' - ');
+    if (sep < 0) {
+      malformed++;
+      continue;
+    }
+    const left = line.slice(0, sep).split(' ');
+    const right = line.slice(sep + 3).split(' ');
+    const fstype = right[0];
+    if (left.length < 5 || right.length < 3) {
+      malformed++;
+      continue;
+    }
+    if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
+    const root = unescapeOctal(left[3] as string);
+    const mountPoint = unescapeOctal(left[4] as string);
+    const superOpts = (right[2] as string).split(',');
+    const controllers = fstype === 'cgroup2' ? [] : superOpts.filter((o) => V1_CONTROLLERS.has(o) || o.startsWith('name='));
+    const key = fstype === 'cgroup2' ? 'unified' : controllers.join(',');
+    if (seen.has(key)) continue;
+    seen.add(key);
+    mounts.push({ version: fstype === 'cgroup2' ? 2 : 1, mountPoint, root, controllers });
+  }
+  return { mounts, malformed };
+}

@@ -1,0 +1,44 @@
+/** One line of `/proc/<pid>/cgroup`. */
+export interface CgroupLine {
+  /** Hierarchy id; 0 for the v2 (unified) hierarchy. */
+  hierarchyId: number;
+  /** v1 controllers (`cpu`, `cpuacct`, `name=systemd`); empty for v2. */
+  controllers: string[];
+  /** The cgroup path, relative to the reader's cgroup namespace. */
+  path: string;
+  /** The kernel appended ` (deleted)`: the cgroup was removed. */
+  deleted: boolean;
+}
+
+const DELETED = ' (deleted)';
+
+/**
+ * Parse `/proc/<pid>/cgroup`: v1 lines `id:controllers:path`, the v2 line
+ * `0::path`, or both (hybrid). Split on the first two colons only: the path
+ * may contain more. Returns `undefined` if any non-empty line is malformed.
+ */
+export function parseProcCgroup(text: string): CgroupLine[] | undefined {
+  const out: CgroupLine[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\r$/, '');
+    if (line === '') continue;
+    const a = line.indexOf(':');
+    const b = a < 0 ? -1 : line.indexOf(':', a + 1);
+    if (b < 0) return undefined;
+    const id = line.slice(0, a);
+    const hierarchyId = Number(id);
+    if (id === '' || !Number.isSafeInteger(hierarchyId) || hierarchyId < 0) return undefined;
+    let path = line.slice(b + 1);
+    if (!path.startsWith('/')) return undefined;
+    const deleted = path.endsWith(DELETED);
+    if (deleted) path = path.slice(0, -DELETED.length);
+    const list = line.slice(a + 1, b);
+    out.push({ hierarchyId, controllers: list === '' ? [] : list.split(','), path, deleted });
+  }
+  return out;
+}
+
+/** The hierarchy key of a cgroup line: `unified` for v2, else its controllers joined by `,`. */
+export function hierarchyKey(line: Pick<CgroupLine, 'hierarchyId' | 'controllers'>): string {
+  return line.hierarchyId === 0 && line.controllers.length === 0 ? 'unified' : line.controllers.join(',');
+}

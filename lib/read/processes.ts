@@ -1,0 +1,192 @@
+import { NS_TYPES, type NsType, type ProcessInfo, type Warning } from '../model/types.js';
+import { parseCmdline } from '../parse/cmdline.js';
+import { isNsType, parseNsLink } from '../parse/ns-link.js';
+import { hierarchyKey, parseProcCgroup } from '../parse/proc-cgroup.js';
+import { PF_KTHREAD, parseProcStat } from '../parse/proc-stat.js';
+import { parseProcStatus } from '../parse/proc-status.js';
+import type { Source } from '../source/source.js';
+import { classify, reason } from './tolerate.js';
+
+/** Which files to read for each process; a view that needs less reads less. */
+export interface ProcessReadOptions {
+  /** `ns/*` links (default true). */
+  namespaces?: boolean;
+  /** `cgroup` (default true). */
+  cgroups?: boolean;
+  /** `status` for uid and NSpid (default true). */
+  status?: boolean;
+  /** `cmdline` (default true). */
+  cmdline?: boolean;
+}
+
+const NS_LINKS = [...NS_TYPES, 'pid_for_children', 'time_for_children'] as const;
+
+/** The pids under `/proc`, ascending. */
+export function listPids(source: Source): number[] {
+  const pids: number[] = [];
+  for (const e of source.readDir('/proc')) {
+    const c = e.name.charCodeAt(0);
+    if (c < 48 || c > 57) continue;
+    const pid = Number(e.name);
+    if (Number.isSafeInteger(pid) && pid > 0 && String(pid) === e.name) pids.push(pid);
+  }
+  return pids.sort((a, b) => a - b);
+}
+
+class Vanished extends Error {}
+
+/**
+ * Read every process under `/proc`. A process that exits during the scan is
+ * dropped; one whose files cannot all be read is kept with what could be read.
+ * Both, and malformed files, are reported in `warnings`; nothing is thrown
+ * for a single process.
+ */
+export function readProcesses(
+  source: Source,
+  users: Map<number, string>,
+  options: ProcessReadOptions,
+  warnings: Warning[],
+): ProcessInfo[] {
+  const out: ProcessInfo[] = [];
+  for (const pid of listPids(source)) {
+    const p = readProcess(source, pid, users, options, warnings);
+    if (p) out.push(p);
+  }
+  return out;
+}
+
+/** Read one process; `undefined` if it vanished (a warning says so). */
+export function readProcess(
+  source: Source,
+  pid: number,
+  users: Map<number, string>,
+  options: ProcessReadOptions,
+  warnings: Warning[],
+): ProcessInfo | undefined {
+  const dir = `/proc/${pid}`;
+  const denied: string[] = [];
+  const local: Warning[] = [];
+  const fail = (path: string, err: unknown): undefined => {
+    const kind = classify(err);
+    if (kind === 'vanished') throw new Vanished();
+    if (kind === 'denied') denied.push(path);
+    else local.push({ code: kind === 'too-large' ? 'too-large' : 'unreadable', pid, path, message: `cannot read ${path}: ${reason(err)}` });
+    return undefined;
+  };
+  const text = (name: string): string | undefined => {
+    const path = `${dir}/${name}`;
+    try {
+      return source.readText(path);
+    } catch (err) {
+      return fail(path, err);
+    }
+  };
+  const malformed = (name: string): void => {
+    local.push({ code: 'malformed', pid, path: `${dir}/${name}`, message: `malformed ${dir}/${name}` });
+  };
+
+  const p: ProcessInfo = {
+    pid,
+    ppid: null,
+    state: null,
+    startTime: null,
+    comm: '',
+    cmdline: [],
+    kernelThread: false,
+    uid: null,
+    user: null,
+    nspid: null,
+    ns: {},
+    nsForChildren: {},
+    cgroups: {},
+    partial: false,
+  };
+  try {
+    let flags = 0;
+    const statText = text('stat');
+    if (statText !== undefined) {
+      const st = parseProcStat(statText);
+      if (st) {
+        p.ppid = st.ppid;
+        p.state = st.state;
+        p.startTime = st.startTime;
+        p.comm = st.comm;
+        flags = st.flags;
+      } else malformed('stat');
+    } else {
+      const comm = text('comm');
+      if (comm !== undefined) p.comm = comm.replace(/\n$/, '');
+    }
+    if (options.status !== false) {
+      const statusText = text('status');
+      if (statusText !== undefined) {
+        const st = parseProcStatus(statusText);
+        p.uid = st.uid;
+        p.nspid = st.nspid;
+        if (st.uid === null) malformed('status');
+        else p.user = users.get(st.uid) ?? null;
+        if (!p.comm && st.name) p.comm = st.name;
+      }
+    }
+    if (options.cmdline !== false) {
+      const cmd = text('cmdline');
+      if (cmd !== undefined) p.cmdline = parseCmdline(cmd);
+    }
+    p.kernelThread = (flags & PF_KTHREAD) !== 0 || ((p.ppid === 2 || pid === 2) && p.cmdline.length === 0 && p.state !== 'Z');
+    if (options.namespaces !== false) readNamespaces(source, dir, p, fail, malformed);
+    if (options.cgroups !== false) {
+      const cg = text('cgroup');
+      if (cg !== undefined) {
+        const lines = parseProcCgroup(cg);
+        if (lines) for (const l of lines) p.cgroups[hierarchyKey({ hierarchyId: l.hierarchyId, controllers: [...l.controllers].sort() })] = l.path;
+        else malformed('cgroup');
+      }
+    }
+  } catch (err) {
+    if (err instanceof Vanished) {
+      warnings.push({ code: 'vanished', pid, message: `process ${pid} exited during the scan` });
+      return undefined;
+    }
+    throw err;
+  }
+  if (denied.length > 0) {
+    p.partial = true;
+    const more = denied.length > 1 ? ` (and ${denied.length - 1} more)` : '';
+    warnings.push({ code: 'denied', pid, path: denied[0], message: `permission denied reading ${denied[0]}${more}` });
+  }
+  warnings.push(...local);
+  return p;
+}
+
+function readNamespaces(
+  source: Source,
+  dir: string,
+  p: ProcessInfo,
+  fail: (path: string, err: unknown) => undefined,
+  malformed: (name: string) => void,
+): void {
+  for (const name of NS_LINKS) {
+    const path = `${dir}/ns/${name}`;
+    let link: string;
+    try {
+      link = source.readLink(path);
+    } catch (err) {
+      // A missing link is not always a vanished process: zombies have none, and older
+      // kernels lack time (5.6) and cgroup (4.6) namespaces.
+      if (classify(err) === 'vanished' && source.exists(`${dir}/stat`)) continue;
+      fail(path, err);
+      continue;
+    }
+    const parsed = parseNsLink(link);
+    const type = name === 'pid_for_children' ? 'pid' : name === 'time_for_children' ? 'time' : name;
+    if (!parsed || parsed.type !== type || !isNsType(type)) {
+      malformed(`ns/${name}`);
+      continue;
+    }
+    if (name === 'pid_for_children' || name === 'time_for_children') {
+      if (p.ns[type as 'pid' | 'time'] !== parsed.inode) p.nsForChildren[type as 'pid' | 'time'] = parsed.inode;
+    } else {
+      p.ns[type as NsType] = parsed.inode;
+    }
+  }
+}

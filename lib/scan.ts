@@ -1,0 +1,112 @@
+import { NsviewError } from './errors.js';
+import type { PathIdentity } from './parse/cgroup-path.js';
+import { parsePasswd } from './parse/passwd.js';
+import { groupContainers, identifyProcess, type ProcessIdentity } from './model/containers.js';
+import { groupNamespaces, nodeNamespaces } from './model/namespaces.js';
+import { groupPods } from './model/pods.js';
+import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './model/snapshot.js';
+import type { Snapshot, Warning } from './model/types.js';
+import { readCgroupMounts, readHierarchies, type HierarchySelection } from './read/cgroups.js';
+import { listPids, readProcesses } from './read/processes.js';
+import { reason } from './read/tolerate.js';
+import { createFsSource } from './source/fs-source.js';
+import type { Source } from './source/source.js';
+
+/** What to scan and how much to read. Every part is on by default. */
+export interface ScanOptions {
+  /** Directory to scan: `/` (default) for the live host, or a capture laid out like a host. */
+  root?: string;
+  /** A source to read instead of `root` (a memfs volume in tests). */
+  source?: Source;
+  /** Read `/proc/<pid>/ns/*` (default true). Without them there are no namespaces, pods or sharing. */
+  namespaces?: boolean;
+  /** Cgroup hierarchies to walk: `'all'` (default), `'none'`, or keys such as `['unified']`, `['memory']`. */
+  hierarchies?: HierarchySelection;
+  /** Read limit files in the walked hierarchies (default true). */
+  limits?: boolean;
+  /** Read `/proc/<pid>/status` for uid and NSpid (default true). */
+  status?: boolean;
+  /** Read `/proc/<pid>/cmdline` (default true). */
+  cmdline?: boolean;
+}
+
+/** Make sure the root holds a procfs-like `/proc`; throw an {@link NsviewError} naming it otherwise. */
+function checkRoot(source: Source): void {
+  const where = source.root === '/' ? '/proc' : `${source.root.replace(/\/+$/, '')}/proc`;
+  let pids: number[];
+  try {
+    pids = listPids(source);
+  } catch (err) {
+    throw new NsviewError('unusable-root', `cannot scan ${where}: ${reason(err)}`);
+  }
+  if (pids.length === 0) throw new NsviewError('unusable-root', `cannot scan ${where}: not a procfs (no process directories)`);
+}
+
+/**
+ * Scan a host (or a capture of one) and rebuild its namespaces, cgroup trees,
+ * containers and pods. Per-process problems (a process that exits mid-scan,
+ * permission denied, a malformed file) are returned in `warnings`; only an
+ * unusable root throws, with an {@link NsviewError} naming it.
+ *
+ * @example
+ * const snap = await scan();                 // the live host
+ * const cap = await scan({ root: './node1' }); // a capture
+ */
+export async function scan(options: ScanOptions = {}): Promise<Snapshot> {
+  return scanSync(options);
+}
+
+/** The synchronous form of {@link scan}, for scripts and benchmarks that loop. */
+export function scanSync(options: ScanOptions = {}): Snapshot {
+  const source = options.source ?? createFsSource(options.root ?? '/');
+  checkRoot(source);
+  const warnings: Warning[] = [];
+  let users = new Map<number, string>();
+  try {
+    users = parsePasswd(source.readText('/etc/passwd'));
+  } catch {
+    // No passwd (a capture without /etc): users are shown by uid.
+  }
+  const readNs = options.namespaces !== false;
+  const processes = readProcesses(
+    source,
+    users,
+    { namespaces: readNs, status: options.status, cmdline: options.cmdline, cgroups: true },
+    warnings,
+  );
+  const selection = options.hierarchies ?? 'all';
+  const mounts = selection === 'none' ? [] : readCgroupMounts(source, warnings);
+  const hierarchies = readHierarchies(source, mounts, { hierarchies: selection, limits: options.limits }, warnings);
+
+  const cache = new Map<string, PathIdentity>();
+  const identities = new Map<number, ProcessIdentity>();
+  let outside = 0;
+  for (const p of processes) {
+    const ident = identifyProcess(p, cache);
+    if (ident) identities.set(p.pid, ident);
+    if (Object.values(p.cgroups).some((path) => path.startsWith('/..'))) outside++;
+  }
+  if (outside > 0) {
+    warnings.push({
+      code: 'cgroupns',
+      message: `${outside} process(es) have cgroup paths above the reader's cgroup namespace root (/..): the scan ran inside a cgroup namespace`,
+    });
+  }
+  const namespaces = readNs ? groupNamespaces(processes) : [];
+  const nodeNs = readNs ? nodeNamespaces(processes) : {};
+  const containers = groupContainers(processes, identities, hierarchies);
+  const pods = groupPods(processes, nodeNs, containers, identities, hierarchies);
+  return {
+    format: SNAPSHOT_FORMAT,
+    version: SNAPSHOT_VERSION,
+    scannedAt: new Date().toISOString(),
+    root: source.root,
+    processes,
+    namespaces,
+    nodeNamespaces: nodeNs,
+    hierarchies,
+    containers,
+    pods,
+    warnings,
+  };
+}

@@ -1,0 +1,105 @@
+import * as nodeFs from 'node:fs';
+import * as nodePath from 'node:path';
+import { MAX_FILE_BYTES, sourceError, type DirEntry, type Source } from './source.js';
+
+/** The subset of `node:fs` a {@link Source} needs; memfs volumes provide it too. */
+export interface FsLike {
+  openSync(path: string, flags: string | number): number;
+  readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): number;
+  closeSync(fd: number): void;
+  readlinkSync(path: string): string | Buffer;
+  readdirSync(path: string, options: { withFileTypes: true }): Array<{ name: string | Buffer; isDirectory(): boolean; isSymbolicLink(): boolean }>;
+  realpathSync(path: string): string | Buffer;
+  lstatSync(path: string): { isDirectory(): boolean; isSymbolicLink(): boolean };
+  statSync(path: string): { isDirectory(): boolean };
+}
+
+/** Options for {@link createFsSource}. */
+export interface FsSourceOptions {
+  /** The file system to read (default `node:fs`); tests pass a memfs volume. */
+  fs?: FsLike;
+  /** Refuse to follow symbolic links out of the root (default: on unless the root is `/`). */
+  confine?: boolean;
+}
+
+const CHUNK = 64 * 1024;
+const scratch = new Uint8Array(CHUNK);
+
+/**
+ * A source over a directory: `/` for the live host, a capture directory, or
+ * any directory of a memfs volume. Under a confined root (every root but `/`),
+ * a path whose real location leaves the root is refused with `ELOOP`-like
+ * `EXDEV`, so a hostile capture cannot make nsview read outside it.
+ */
+export function createFsSource(root = '/', options: FsSourceOptions = {}): Source {
+  const fs = options.fs ?? (nodeFs as unknown as FsLike);
+  const base = root === '/' ? '' : root.replace(/\/+$/, '');
+  const confine = options.confine ?? base !== '';
+  const live = base === '' && options.fs === undefined;
+  let realBase: string | undefined;
+  // Under a confined root a FIFO must not block the scan: open without waiting for a writer.
+  const openFlags = confine && options.fs === undefined ? nodeFs.constants.O_RDONLY | nodeFs.constants.O_NONBLOCK : 'r';
+
+  const full = (path: string): string => base + path;
+  const check = (path: string, p: string): void => {
+    if (!confine) return;
+    realBase ??= String(fs.realpathSync(base === '' ? '/' : base));
+    const real = String(fs.realpathSync(p));
+    if (real !== realBase && !real.startsWith(realBase + '/')) {
+      throw sourceError('EXDEV', path, 'link leads outside the root');
+    }
+  };
+
+  function readBytes(path: string): Uint8Array {
+    const p = full(path);
+    check(path, p);
+    const fd = fs.openSync(p, openFlags);
+    try {
+      const n = fs.readSync(fd, scratch, 0, CHUNK, null);
+      if (n < CHUNK) return scratch.slice(0, n);
+      const parts: Uint8Array[] = [scratch.slice(0, n)];
+      let total = n;
+      for (;;) {
+        const buf = new Uint8Array(CHUNK);
+        const m = fs.readSync(fd, buf, 0, CHUNK, null);
+        if (m === 0) break;
+        total += m;
+        if (total > MAX_FILE_BYTES) throw sourceError('EFBIG', path, `file larger than ${MAX_FILE_BYTES} bytes`);
+        parts.push(m < CHUNK ? buf.subarray(0, m) : buf);
+      }
+      return Buffer.concat(parts, total);
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
+
+  return {
+    root: root,
+    live,
+    readBytes,
+    readText(path) {
+      return Buffer.from(readBytes(path)).toString('utf8');
+    },
+    readLink(path) {
+      const p = full(path);
+      if (confine) check(path, nodePath.posix.dirname(p));
+      return String(fs.readlinkSync(p));
+    },
+    readDir(path): DirEntry[] {
+      const p = full(path);
+      check(path, p);
+      return fs.readdirSync(p, { withFileTypes: true }).map((d) => ({
+        name: String(d.name),
+        isDirectory: d.isDirectory(),
+      }));
+    },
+    exists(path) {
+      try {
+        fs.lstatSync(full(path));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+  };
+}
