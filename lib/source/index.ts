@@ -1,2 +1,4 @@
 export * from './source.js';
 export * from './fs-source.js';
+export * from './files.js';
+export * from './capture.js';

@@ -1,0 +1,248 @@
+#!/usr/bin/env node
+/**
+ * nsview's command line: arguments to library calls, one call per command.
+ * Exit codes: 0 success (warnings included), 1 an error the user can act on,
+ * 2 bad usage.
+ */
+import yargs, { type Argv } from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { loadSnapshot, summariseWarnings, type LoadOptions } from '../lib/cli.js';
+import { isNsviewError, NsviewError } from '../lib/errors.js';
+import { diff } from '../lib/model/diff.js';
+import { stringifySnapshot } from '../lib/model/snapshot.js';
+import { NS_TYPES, type NsType, type Snapshot } from '../lib/model/types.js';
+import { renderDiff } from '../lib/render/diff.js';
+import { inspectProcess, renderInspect } from '../lib/render/inspect.js';
+import { lsColumns, lsJson, renderLs, renderLsColumnList } from '../lib/render/ls.js';
+import { podsJson, renderPods } from '../lib/render/pods.js';
+import type { RenderOptions } from '../lib/render/style.js';
+import { pickHierarchy, renderTree, treeJson } from '../lib/render/tree.js';
+import { captureHost } from '../lib/source/capture.js';
+import { writeUserFile } from '../lib/source/files.js';
+import { createFsSource } from '../lib/source/fs-source.js';
+
+const VERSION = '0.1.0';
+
+interface Global {
+  root?: string;
+  from?: string;
+  demo?: boolean;
+  json?: boolean;
+  color?: boolean;
+  verbose?: boolean;
+  width?: number;
+}
+
+const EPILOGUE = `Exit status: 0 success (warnings go to stderr), 1 an error you can act on
+(unknown pid, unusable root, malformed snapshot), 2 bad usage.
+Docs: docs/cli.md`;
+
+function renderOptions(g: Global, defaultWidth: number): RenderOptions {
+  const env = process.env;
+  let color: boolean;
+  if (g.color !== undefined) color = g.color;
+  else if (env.NO_COLOR) color = false;
+  else if (env.FORCE_COLOR !== undefined) color = env.FORCE_COLOR !== '0';
+  else color = process.stdout.isTTY === true;
+  const cols = Number(env.COLUMNS);
+  const width = g.width ?? (process.stdout.isTTY ? process.stdout.columns : Number.isInteger(cols) && cols > 0 ? cols : defaultWidth);
+  return { color, width };
+}
+
+function out(text: string): void {
+  process.stdout.write(text);
+}
+
+function json(value: unknown): void {
+  out(JSON.stringify(value, null, 2) + '\n');
+}
+
+function load(g: Global, scan: LoadOptions['scan']): Snapshot {
+  const snap = loadSnapshot({ root: g.root, from: g.from, demo: g.demo, scan });
+  const summary = summariseWarnings(snap.warnings, process.getuid?.() === 0);
+  if (summary) process.stderr.write(summary + '\n');
+  if (g.verbose) for (const w of snap.warnings) process.stderr.write(`nsview: ${w.code}: ${JSON.stringify(w.message).slice(1, -1)}\n`);
+  return snap;
+}
+
+function pidArg(name: string, v: unknown): number {
+  const n = Number(v);
+  if (!Number.isSafeInteger(n) || n <= 0 || String(v).trim() === '') throw new UsageError(`${name} must be a process id (a positive integer), got "${String(v)}"`);
+  return n;
+}
+
+class UsageError extends Error {}
+
+function globals(y: Argv): Argv<Global> {
+  return y
+    .option('root', { type: 'string', describe: 'scan a captured host tree (see `nsview capture`) instead of this host', group: 'Source:' })
+    .option('from', { type: 'string', describe: 'show a saved snapshot (from `nsview snapshot`)', group: 'Source:' })
+    .option('demo', { type: 'boolean', describe: 'show an embedded capture of a small Kubernetes node', group: 'Source:' })
+    .option('json', { alias: 'J', type: 'boolean', describe: 'print JSON instead of text', group: 'Output:' })
+    .option('color', { type: 'boolean', describe: 'colour output (default: on a terminal; NO_COLOR/FORCE_COLOR respected)', group: 'Output:' })
+    .option('width', { type: 'number', describe: 'output width (default: terminal, $COLUMNS, or 80)', group: 'Output:', hidden: true })
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'list every warning on stderr', group: 'Output:' }) as unknown as Argv<Global>;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let exit = 0;
+  const cli = globals(yargs(argv))
+    .scriptName('nsview')
+    .usage(
+      `nsview — what is this process, which container and pod is it in, and what does it share?\n\n` +
+        `Reads /proc/*/ns/*, /proc/*/cgroup and the cgroup trees (no container-engine API) and shows\n` +
+        `namespaces (like lsns), the cgroup tree (like systemd-cgls), containers, Kubernetes pods and\n` +
+        `what any two processes share. Run as root for the full picture.\n\nUsage: $0 <command> [options]`,
+    )
+    .command(
+      'tree [cgroup]',
+      'the cgroup tree with its processes, containers and pods (like systemd-cgls)',
+      (y) =>
+        y
+          .positional('cgroup', { type: 'string', describe: 'show only this cgroup and below (e.g. /kubepods.slice)' })
+          .option('controller', { alias: 'c', type: 'string', describe: 'show a v1 controller tree (memory, cpu, pids, systemd…) instead of the v2 tree' })
+          .option('all', { alias: 'a', type: 'boolean', describe: 'show empty cgroups too' })
+          .option('kernel', { alias: 'k', type: 'boolean', describe: 'show kernel threads' })
+          .option('full', { alias: 'l', type: 'boolean', describe: 'do not ellipsize lines to the width' })
+          .option('ns', { type: 'boolean', describe: 'mark how each pod shares namespaces (pod/ctr/node)' })
+          .example('$0 tree', 'the whole v2 tree (on a hybrid host too, as systemd-cgls)')
+          .example('$0 tree /kubepods.slice --ns', 'only the pods, with namespace sharing')
+          .example('$0 tree -c memory -a', 'the v1 memory controller tree with empty cgroups'),
+      (a) => {
+        const snap = load(a, { hierarchies: a.controller ? [a.controller.replace(/^systemd$/, 'name=systemd')] : 'all', limits: false });
+        if (!a.from && !a.demo && !a.controller) pickHierarchy(snap);
+        const o = { cgroup: a.cgroup, controller: a.controller, all: a.all, kernel: a.kernel, full: a.full, ns: a.ns };
+        if (a.json) json(treeJson(snap, o));
+        else out(renderTree(snap, o, renderOptions(a, 80)));
+      },
+    )
+    .command(
+      'ls',
+      'list namespaces with their processes (like lsns)',
+      (y) =>
+        y
+          .option('type', { alias: 't', type: 'string', choices: [...NS_TYPES], describe: 'only namespaces of this type' })
+          .option('task', { alias: 'p', type: 'string', describe: 'only the namespaces of this pid' })
+          .option('output', { alias: 'o', type: 'string', describe: 'columns to show, comma-separated (see --list-columns); +COL adds to the defaults' })
+          .option('noheadings', { alias: 'n', type: 'boolean', describe: "don't print headings" })
+          .option('raw', { alias: 'r', type: 'boolean', describe: 'raw output: no alignment' })
+          .option('notruncate', { alias: 'u', type: 'boolean', describe: "don't truncate text in columns" })
+          .option('list-columns', { alias: 'H', type: 'boolean', describe: 'list the available columns' })
+          .example('$0 ls', 'every namespace: NS TYPE NPROCS PID USER COMMAND')
+          .example('$0 ls -t net -o NS,NPROCS,PID,CONTAINER,POD', 'network namespaces with their container and pod')
+          .example('$0 ls -J', 'the JSON of `lsns -J -l`, for scripts written for lsns'),
+      (a) => {
+        if (a['list-columns']) return out(renderLsColumnList());
+        const columns = a.output?.split(',').filter(Boolean);
+        lsColumns(columns);
+        const o = { columns, type: a.type as NsType | undefined, pid: a.task === undefined ? undefined : pidArg('--task', a.task), noHeadings: a.noheadings, raw: a.raw, noTruncate: a.notruncate };
+        const snap = load(a, { hierarchies: 'none', limits: false });
+        if (a.json) json(lsJson(snap, o));
+        else out(renderLs(snap, o, renderOptions(a, 0)));
+      },
+    )
+    .command(
+      'pods',
+      'Kubernetes pods (and pods inferred from shared namespaces): QoS, sandbox, containers, sharing, limits',
+      (y) =>
+        y
+          .example('$0 pods', 'one row per pod; NET…USER columns say pod, ctr (container) or node')
+          .example('$0 pods --json', '{"pods":[{"uid","name","qos","cgroup","sandbox","containers","namespaces"}]}'),
+      (a) => {
+        const snap = load(a, {});
+        if (a.json) json(podsJson(snap));
+        else out(renderPods(snap, renderOptions(a, 0)));
+      },
+    )
+    .command(
+      'diff <a> <b>',
+      'compare two processes: namespaces shared or distinct, cgroups, container and pod',
+      (y) =>
+        y
+          .positional('a', { type: 'string', describe: 'first pid', demandOption: true })
+          .positional('b', { type: 'string', describe: 'second pid', demandOption: true })
+          .example('$0 diff 5001 5035', 'two containers of one pod: share net, ipc, uts; separate mnt, pid'),
+      (a) => {
+        const pa = pidArg('<a>', a.a);
+        const pb = pidArg('<b>', a.b);
+        const snap = load(a, { limits: false });
+        const d = diff(snap, pa, pb);
+        if (a.json) json(d);
+        else out(renderDiff(d, renderOptions(a, 0)));
+      },
+    )
+    .command(
+      'inspect <pid>',
+      'everything about one process: namespaces and who shares them, cgroups, container, pod, limits',
+      (y) => y.positional('pid', { type: 'string', describe: 'process id', demandOption: true }).example('$0 inspect 4966', 'a pod sandbox (pause) process'),
+      (a) => {
+        const pid = pidArg('<pid>', a.pid);
+        const snap = load(a, {});
+        if (a.json) json(inspectProcess(snap, pid, Number.MAX_SAFE_INTEGER));
+        else out(renderInspect(snap, pid, renderOptions(a, 0)));
+      },
+    )
+    .command(
+      'snapshot',
+      'the whole model as JSON; every view reads it back with --from',
+      (y) => y.option('output', { alias: 'o', type: 'string', describe: 'write to this file instead of stdout' }).example('$0 snapshot -o node1.json', 'then: nsview pods --from node1.json'),
+      (a) => {
+        const snap = load(a, {});
+        const text = stringifySnapshot(snap, 0) + '\n';
+        if (a.output) writeUserFile(a.output, text);
+        else out(text);
+      },
+    )
+    .command(
+      'capture <dir>',
+      'copy the files nsview reads into a directory that --root reads back, on any OS',
+      (y) => y.positional('dir', { type: 'string', describe: 'a new or empty directory', demandOption: true }).example('$0 capture /tmp/node1 && tar czf node1.tgz -C /tmp node1', 'then: nsview tree --root node1'),
+      (a) => {
+        if (a.from || a.demo) throw new UsageError('capture reads a host (or --root), not a snapshot');
+        if (process.platform !== 'linux' && a.root === undefined) throw new NsviewError('unusable-root', 'this system has no /proc to capture; use --root <dir>');
+        const r = captureHost(a.dir as string, createFsSource(a.root ?? '/'));
+        process.stderr.write(`nsview: captured ${r.processes} processes, ${r.cgroups} cgroups (${r.files} files, ${r.links} links) into ${a.dir}` + (r.skipped.length ? `; ${r.skipped.length} unreadable (-v lists them)` : '') + '\n');
+        if (a.verbose) for (const s of r.skipped) process.stderr.write(`nsview: skipped ${s}\n`);
+      },
+    )
+    .completion('completion', 'print a bash/zsh completion script')
+    .demandCommand(1, 'Name a command: tree, ls, pods, diff, inspect, snapshot or capture.')
+    .recommendCommands()
+    .strict()
+    .version(VERSION)
+    .alias('h', 'help')
+    .alias('V', 'version')
+    .epilogue(EPILOGUE)
+    .wrap(Math.min(100, process.stdout.columns || 100))
+    .fail((msg, err) => {
+      if (err && !(err instanceof UsageError)) throw err;
+      process.stderr.write(`nsview: ${msg ?? err?.message}\nRun 'nsview --help' for usage.\n`);
+      exit = 2;
+    });
+  try {
+    await cli.parseAsync();
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`nsview: ${err.message}\nRun 'nsview --help' for usage.\n`);
+      return 2;
+    }
+    if (isNsviewError(err)) {
+      process.stderr.write(`nsview: ${err.message}\n`);
+      return err.code === 'bad-argument' ? 2 : 1;
+    }
+    const e = err as Error;
+    process.stderr.write(`nsview: unexpected error: ${e.message}\n${process.env.NSVIEW_DEBUG ? e.stack + '\n' : 'Set NSVIEW_DEBUG=1 for details and please report it.\n'}`);
+    return 1;
+  }
+  return exit;
+}
+
+main(hideBin(process.argv)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    process.stderr.write(`nsview: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,58 @@
+/**
+ * What the CLI needs beyond the public API: loading the snapshot a view shows
+ * (live scan, capture, saved snapshot or the embedded demo), the options each
+ * view scans with, and the one-line warning summary. Kept here so bin/ stays a
+ * table of arguments.
+ */
+import { NsviewError } from './errors.js';
+import { parseSnapshot } from './model/snapshot.js';
+import type { Snapshot, Warning } from './model/types.js';
+import { scanSync, type ScanOptions } from './scan.js';
+import { readUserFile } from './source/files.js';
+import { DEMO_SNAPSHOT } from './demo.js';
+
+/** Where a view's data comes from. */
+export interface LoadOptions {
+  root?: string;
+  from?: string;
+  demo?: boolean;
+  /** What the view needs read (a `ls` needs no cgroup walk, a `tree` one hierarchy). */
+  scan?: Omit<ScanOptions, 'root' | 'source'>;
+  /** The platform, for the "no /proc here" message (default `process.platform`). */
+  platform?: string;
+}
+
+/** Load the snapshot a command shows; throws {@link NsviewError} with a one-line reason. */
+export function loadSnapshot(o: LoadOptions): Snapshot {
+  const given = [o.root !== undefined, o.from !== undefined, o.demo === true].filter(Boolean).length;
+  if (given > 1) throw new NsviewError('bad-argument', 'use only one of --root, --from and --demo');
+  if (o.demo) return parseSnapshot(DEMO_SNAPSHOT, 'the embedded demo');
+  if (o.from !== undefined) return parseSnapshot(readUserFile(o.from), o.from);
+  if (o.root === undefined && (o.platform ?? process.platform) !== 'linux') {
+    throw new NsviewError(
+      'unusable-root',
+      `this system has no /proc to scan; use --root <capture dir>, --from <snapshot.json>, or --demo for an example Kubernetes node`,
+    );
+  }
+  return scanSync({ ...o.scan, root: o.root ?? '/' });
+}
+
+const PLURAL = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+/**
+ * The one-line summary of warnings for stderr, or `undefined` if there are
+ * none: `37 processes unreadable (permission denied); run as root for the full picture`.
+ */
+export function summariseWarnings(warnings: Warning[], isRoot: boolean): string | undefined {
+  if (warnings.length === 0) return undefined;
+  const count = (code: Warning['code']): number => warnings.filter((w) => w.code === code).length;
+  const parts: string[] = [];
+  const denied = count('denied');
+  if (denied) parts.push(`${PLURAL(denied, 'process', 'processes')} not fully readable (permission denied)${isRoot ? '' : '; run as root for the full picture'}`);
+  const vanished = count('vanished');
+  if (vanished) parts.push(`${PLURAL(vanished, 'process', 'processes')} exited during the scan`);
+  const bad = count('malformed') + count('unreadable') + count('too-large');
+  if (bad) parts.push(`${PLURAL(bad, 'file', 'files')} malformed or unreadable`);
+  if (count('cgroupns')) parts.push('scanned from inside a cgroup namespace: cgroup paths are relative');
+  return `nsview: ${parts.join('; ')} (-v lists them)`;
+}

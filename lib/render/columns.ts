@@ -1,0 +1,43 @@
+import { ellipsize, width } from './safe.js';
+
+/** A column of a table: its header and whether it is right-aligned (numbers). */
+export interface ColumnSpec {
+  header: string;
+  right?: boolean;
+}
+
+/** Options for {@link renderColumns}. */
+export interface ColumnsOptions {
+  /** Omit the header line (lsns -n). */
+  noHeadings?: boolean;
+  /** Raw output: cells separated by one space, no alignment (lsns -r). */
+  raw?: boolean;
+  /** Total width; the last column is cut to fit (0 = never cut). */
+  width?: number;
+  /** Style applied to the header line. */
+  header?: (s: string) => string;
+}
+
+/**
+ * Lay out rows of plain cells in aligned columns, as lsns does: numbers
+ * right-aligned, text left-aligned, the last column unpadded and cut with `…`
+ * to the terminal width.
+ */
+export function renderColumns(cols: ColumnSpec[], rows: string[][], o: ColumnsOptions = {}): string {
+  const all = o.noHeadings ? rows : [cols.map((c) => c.header), ...rows];
+  if (o.raw) return all.map((r) => r.map((c) => c.replace(/ /g, '\\x20')).join(' ')).join('\n') + (all.length ? '\n' : '');
+  const widths = cols.map((_, i) => Math.max(0, ...all.map((r) => width(r[i] ?? ''))));
+  const lines = all.map((r, ri) => {
+    const cells = cols.map((c, i) => {
+      const v = r[i] ?? '';
+      if (i === cols.length - 1 && !c.right) return v;
+      const pad = ' '.repeat((widths[i] as number) - width(v));
+      return c.right ? pad + v : v + pad;
+    });
+    let line = cells.join(' ');
+    if (o.width && o.width > 0) line = ellipsize(line, o.width);
+    line = line.replace(/\s+$/, '');
+    return ri === 0 && !o.noHeadings && o.header ? o.header(line) : line;
+  });
+  return lines.join('\n') + (lines.length ? '\n' : '');
+}

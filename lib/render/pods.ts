@@ -1,0 +1,94 @@
+import { indexSnapshot } from '../model/index-snapshot.js';
+import { NS_TYPES, type Container, type Pod, type Snapshot } from '../model/types.js';
+import { renderColumns } from './columns.js';
+import { formatCpu, formatMemory } from './limits.js';
+import { safe } from './safe.js';
+import { styles, type RenderOptions } from './style.js';
+
+/** A container as `pods --json` prints it. */
+export interface ContainerJson {
+  id: string;
+  runtime: string;
+  name: string | null;
+  role: string;
+  cgroup: string;
+  pids: number[];
+  limits: Container['limits'] | null;
+}
+
+/** A pod as `pods --json` prints it. */
+export interface PodJson {
+  uid: string | null;
+  name: string | null;
+  inferred: boolean;
+  qos: string | null;
+  cgroup: string | null;
+  sandbox: { id: string; pid: number | null } | null;
+  containers: ContainerJson[];
+  namespaces: Pod['namespaces'];
+  limits: Pod['limits'] | null;
+}
+
+/** The containers of a pod, sandbox first. */
+export function podContainers(s: Snapshot, pod: Pod): Container[] {
+  const ix = indexSnapshot(s);
+  return pod.containers.map((id) => ix.container(id)).filter((c): c is Container => c !== undefined);
+}
+
+/** `pods --json`: `{"pods":[{uid,name,qos,cgroup,sandbox,containers:[…],namespaces}]}`. */
+export function podsJson(s: Snapshot): { pods: PodJson[] } {
+  return {
+    pods: s.pods.map((p) => ({
+      uid: p.uid,
+      name: p.name,
+      inferred: p.inferred,
+      qos: p.qos,
+      cgroup: p.cgroup,
+      sandbox: p.sandbox,
+      containers: podContainers(s, p).map((c) => ({
+        id: c.id,
+        runtime: c.runtime,
+        name: c.name,
+        role: c.role,
+        cgroup: c.cgroup,
+        pids: c.pids,
+        limits: c.limits ?? null,
+      })),
+      namespaces: p.namespaces,
+      limits: p.limits ?? null,
+    })),
+  };
+}
+
+const SHORT: Record<string, string> = { pod: 'pod', container: 'ctr', node: 'node', mixed: 'mixed', unknown: '?' };
+const TYPES = NS_TYPES.filter((t) => t !== 'time');
+
+/** `nsview pods`: one row per pod with QoS, sandbox pid, containers, namespace modes and limits. */
+export function renderPods(s: Snapshot, r: RenderOptions): string {
+  if (s.pods.length === 0) return 'no pods found\n';
+  const cols = [
+    { header: 'POD' },
+    { header: 'QOS' },
+    { header: 'SANDBOX', right: true },
+    { header: 'CTRS', right: true },
+    ...TYPES.map((t) => ({ header: t.toUpperCase() })),
+    { header: 'CPU', right: true },
+    { header: 'MEMORY', right: true },
+    { header: 'RUNTIME' },
+  ];
+  const rows = s.pods.map((p) => {
+    const ctrs = podContainers(s, p);
+    const runtimes = [...new Set(ctrs.map((c) => c.runtime))].sort().join(',');
+    return [
+      safe(p.uid ?? `${p.name ?? p.key} (inferred)`),
+      p.qos ?? '-',
+      p.sandbox?.pid != null ? String(p.sandbox.pid) : '-',
+      String(ctrs.length),
+      ...TYPES.map((t) => SHORT[p.namespaces[t]] ?? '?'),
+      formatCpu(p.limits?.cpu),
+      formatMemory(p.limits?.memory),
+      runtimes || '-',
+    ];
+  });
+  return renderColumns(cols, rows, { header: styles(r).header });
+}

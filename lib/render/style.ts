@@ -1,0 +1,34 @@
+import { Chalk, type ChalkInstance } from 'chalk';
+
+/** How to render: colour on or off, and the terminal width (0 = unlimited). */
+export interface RenderOptions {
+  color: boolean;
+  width: number;
+}
+
+/** The styles views use; plain identity functions when colour is off. */
+export interface Styles {
+  header: (s: string) => string;
+  dim: (s: string) => string;
+  container: (s: string) => string;
+  pod: (s: string) => string;
+  sandbox: (s: string) => string;
+  shared: (s: string) => string;
+  distinct: (s: string) => string;
+  warn: (s: string) => string;
+}
+
+/** Styles for the given options. */
+export function styles(o: Pick<RenderOptions, 'color'>): Styles {
+  const c: ChalkInstance = new Chalk({ level: o.color ? 1 : 0 });
+  return {
+    header: (s) => c.bold(s),
+    dim: (s) => c.dim(s),
+    container: (s) => c.cyan(s),
+    pod: (s) => c.magenta(s),
+    sandbox: (s) => c.yellow(s),
+    shared: (s) => c.green(s),
+    distinct: (s) => c.red(s),
+    warn: (s) => c.yellow(s),
+  };
+}
