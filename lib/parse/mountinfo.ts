@@ -29,7 +29,8 @@ export function parseCgroupMounts(text: string): { mounts: CgroupMount[]; malfor
   const mounts: CgroupMount[] = [];
   const seen = new Set<string>();
   let malformed = 0;
-  for (const line of text.split('\n')) {
+  for (const raw of text.split('\n')) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     if (line.trim() === '') continue;
     const sep = line.indexOf(' - ');
     if (sep < 0) {
@@ -39,7 +40,8 @@ export function parseCgroupMounts(text: string): { mounts: CgroupMount[]; malfor
     const left = line.slice(0, sep).split(' ');
     const right = line.slice(sep + 3).split(' ');
     const fstype = right[0];
-    if (left.length < 5 || right.length < 3) {
+    // id, parent, major:minor, root, mount point, mount options [, optional fields] - fstype, source, super options
+    if (left.length < 6 || right.length < 3) {
       malformed++;
       continue;
     }

@@ -27,7 +27,8 @@ export function parseProcCgroup(text: string): CgroupLine[] | undefined {
     if (b < 0) return undefined;
     const id = line.slice(0, a);
     const hierarchyId = Number(id);
-    if (id === '' || !Number.isSafeInteger(hierarchyId) || hierarchyId < 0) return undefined;
+    // Decimal only: `Number()` would also take '', ' 1', '0x1' and '1e3'.
+    if (!/^\d+$/.test(id) || !Number.isSafeInteger(hierarchyId)) return undefined;
     let path = line.slice(b + 1);
     if (!path.startsWith('/')) return undefined;
     const deleted = path.endsWith(DELETED);

@@ -10,20 +10,36 @@ export interface ProcStatus {
 /** Parse `/proc/<pid>/status`; fields that are missing or malformed are `null`. */
 export function parseProcStatus(text: string): ProcStatus {
   const out: ProcStatus = { uid: null, nspid: null, name: null };
-  for (const line of text.split('\n')) {
+  for (const raw of text.split('\n')) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const colon = line.indexOf(':');
     if (colon < 0) continue;
     const key = line.slice(0, colon);
     const value = line.slice(colon + 1).trim();
     if (key === 'Uid') {
-      const uid = Number(value.split(/\s+/)[0]);
-      out.uid = value !== '' && Number.isSafeInteger(uid) && uid >= 0 ? uid : null;
+      const uid = decimal(value.split(/\s+/)[0]);
+      out.uid = uid ?? null;
     } else if (key === 'NSpid') {
-      const pids = value.split(/\s+/).map(Number);
-      out.nspid = value !== '' && pids.every((p) => Number.isSafeInteger(p) && p > 0) ? pids : null;
+      const pids = value.split(/\s+/).map(decimal);
+      out.nspid = value !== '' && pids.every((p) => p !== undefined && p > 0) ? (pids as number[]) : null;
     } else if (key === 'Name') {
-      out.name = value;
+      // `Name:\t<comm>`: the command may start or end with spaces; the kernel escapes only `\n` and `\`.
+      const name = line.slice(colon + 1);
+      out.name = unescapeName(name.startsWith('\t') ? name.slice(1) : name.trimStart());
     }
   }
   return out;
+}
+
+/** A non-negative decimal that is a safe integer (`Number()` alone would take '', '0x1f', '1e3', '-0'). */
+function decimal(s: string | undefined): number | undefined {
+  if (s === undefined || !/^\d+$/.test(s)) return undefined;
+  const n = Number(s);
+  return Number.isSafeInteger(n) ? n : undefined;
+}
+
+/** Undo `seq_escape_str(..., "\n\\")`: `\n` → newline, `\\` → `\`. */
+function unescapeName(s: string): string {
+  if (!s.includes('\\')) return s;
+  return s.replace(/\\([n\\])/g, (_, c: string) => (c === 'n' ? '\n' : '\\'));
 }
