@@ -57,8 +57,8 @@ function json(value: unknown): void {
   out(JSON.stringify(value, null, 2) + '\n');
 }
 
-function load(g: Global, scan: LoadOptions['scan']): Snapshot {
-  const snap = loadSnapshot({ root: g.root, from: g.from, demo: g.demo, scan });
+async function load(g: Global, scan: LoadOptions['scan']): Promise<Snapshot> {
+  const snap = await loadSnapshot({ root: g.root, from: g.from, demo: g.demo, scan });
   const summary = summariseWarnings(snap.warnings, process.getuid?.() === 0);
   if (summary) process.stderr.write(summary + '\n');
   if (g.verbose) for (const w of snap.warnings) process.stderr.write(`nsview: ${w.code}: ${JSON.stringify(w.message).slice(1, -1)}\n`);
@@ -108,8 +108,8 @@ async function main(argv: string[]): Promise<number> {
           .example('$0 tree', 'the whole v2 tree (on a hybrid host too, as systemd-cgls)')
           .example('$0 tree /kubepods.slice --ns', 'only the pods, with namespace sharing')
           .example('$0 tree -c memory -a', 'the v1 memory controller tree with empty cgroups'),
-      (a) => {
-        const snap = load(a, { hierarchies: a.controller ? [a.controller.replace(/^systemd$/, 'name=systemd')] : 'all', limits: false });
+      async (a) => {
+        const snap = await load(a, { hierarchies: a.controller ? [a.controller.replace(/^systemd$/, 'name=systemd')] : 'all', limits: false });
         if (!a.from && !a.demo && !a.controller) pickHierarchy(snap);
         const o = { cgroup: a.cgroup, controller: a.controller, all: a.all, kernel: a.kernel, full: a.full, ns: a.ns };
         if (a.json) json(treeJson(snap, o));
@@ -131,12 +131,12 @@ async function main(argv: string[]): Promise<number> {
           .example('$0 ls', 'every namespace: NS TYPE NPROCS PID USER COMMAND')
           .example('$0 ls -t net -o NS,NPROCS,PID,CONTAINER,POD', 'network namespaces with their container and pod')
           .example('$0 ls -J', 'the JSON of `lsns -J -l`, for scripts written for lsns'),
-      (a) => {
+      async (a) => {
         if (a['list-columns']) return out(renderLsColumnList());
         const columns = a.output?.split(',').filter(Boolean);
         lsColumns(columns);
         const o = { columns, type: a.type as NsType | undefined, pid: a.task === undefined ? undefined : pidArg('--task', a.task), noHeadings: a.noheadings, raw: a.raw, noTruncate: a.notruncate };
-        const snap = load(a, { hierarchies: 'none', limits: false });
+        const snap = await load(a, { hierarchies: 'none', limits: false });
         if (a.json) json(lsJson(snap, o));
         else out(renderLs(snap, o, renderOptions(a, 0)));
       },
@@ -148,8 +148,8 @@ async function main(argv: string[]): Promise<number> {
         y
           .example('$0 pods', 'one row per pod; NET…USER columns say pod, ctr (container) or node')
           .example('$0 pods --json', '{"pods":[{"uid","name","qos","cgroup","sandbox","containers","namespaces"}]}'),
-      (a) => {
-        const snap = load(a, {});
+      async (a) => {
+        const snap = await load(a, {});
         if (a.json) json(podsJson(snap));
         else out(renderPods(snap, renderOptions(a, 0)));
       },
@@ -162,10 +162,10 @@ async function main(argv: string[]): Promise<number> {
           .positional('a', { type: 'string', describe: 'first pid', demandOption: true })
           .positional('b', { type: 'string', describe: 'second pid', demandOption: true })
           .example('$0 diff 5001 5035', 'two containers of one pod: share net, ipc, uts; separate mnt, pid'),
-      (a) => {
+      async (a) => {
         const pa = pidArg('<a>', a.a);
         const pb = pidArg('<b>', a.b);
-        const snap = load(a, { limits: false });
+        const snap = await load(a, { limits: false });
         const d = diff(snap, pa, pb);
         if (a.json) json(d);
         else out(renderDiff(d, renderOptions(a, 0)));
@@ -175,9 +175,9 @@ async function main(argv: string[]): Promise<number> {
       'inspect <pid>',
       'everything about one process: namespaces and who shares them, cgroups, container, pod, limits',
       (y) => y.positional('pid', { type: 'string', describe: 'process id', demandOption: true }).example('$0 inspect 4966', 'a pod sandbox (pause) process'),
-      (a) => {
+      async (a) => {
         const pid = pidArg('<pid>', a.pid);
-        const snap = load(a, {});
+        const snap = await load(a, {});
         if (a.json) json(inspectProcess(snap, pid, Number.MAX_SAFE_INTEGER));
         else out(renderInspect(snap, pid, renderOptions(a, 0)));
       },
@@ -186,8 +186,8 @@ async function main(argv: string[]): Promise<number> {
       'snapshot',
       'the whole model as JSON; every view reads it back with --from',
       (y) => y.option('output', { alias: 'o', type: 'string', describe: 'write to this file instead of stdout' }).example('$0 snapshot -o node1.json', 'then: nsview pods --from node1.json'),
-      (a) => {
-        const snap = load(a, {});
+      async (a) => {
+        const snap = await load(a, {});
         const text = stringifySnapshot(snap, 0) + '\n';
         if (a.output) writeUserFile(a.output, text);
         else out(text);
@@ -197,7 +197,7 @@ async function main(argv: string[]): Promise<number> {
       'capture <dir>',
       'copy the files nsview reads into a directory that --root reads back, on any OS',
       (y) => y.positional('dir', { type: 'string', describe: 'a new or empty directory', demandOption: true }).example('$0 capture /tmp/node1 && tar czf node1.tgz -C /tmp node1', 'then: nsview tree --root node1'),
-      (a) => {
+      async (a) => {
         if (a.from || a.demo) throw new UsageError('capture reads a host (or --root), not a snapshot');
         if (process.platform !== 'linux' && a.root === undefined) throw new NsviewError('unusable-root', 'this system has no /proc to capture; use --root <dir>');
         const r = captureHost(a.dir as string, createFsSource(a.root ?? '/'));

@@ -9,7 +9,7 @@ import { parseSnapshot } from './model/snapshot.js';
 import type { Snapshot, Warning } from './model/types.js';
 import { scanSync, type ScanOptions } from './scan.js';
 import { readUserFile } from './source/files.js';
-import { DEMO_SNAPSHOT } from './demo.js';
+import type { HostSpec } from './source/spec.js';
 
 /** Where a view's data comes from. */
 export interface LoadOptions {
@@ -23,10 +23,14 @@ export interface LoadOptions {
 }
 
 /** Load the snapshot a command shows; throws {@link NsviewError} with a one-line reason. */
-export function loadSnapshot(o: LoadOptions): Snapshot {
+export async function loadSnapshot(o: LoadOptions): Promise<Snapshot> {
   const given = [o.root !== undefined, o.from !== undefined, o.demo === true].filter(Boolean).length;
   if (given > 1) throw new NsviewError('bad-argument', 'use only one of --root, --from and --demo');
-  if (o.demo) return parseSnapshot(DEMO_SNAPSHOT, 'the embedded demo');
+  if (o.demo) {
+    // Loaded on demand: the demo pulls in memfs, which no other command needs.
+    const [{ specSource }, spec] = await Promise.all([import('./source/spec.js'), import('./demo/k8s-node.json', { with: { type: 'json' } })]);
+    return scanSync({ ...o.scan, source: specSource(spec.default as unknown as HostSpec) });
+  }
   if (o.from !== undefined) return parseSnapshot(readUserFile(o.from), o.from);
   if (o.root === undefined && (o.platform ?? process.platform) !== 'linux') {
     throw new NsviewError(

@@ -5,6 +5,8 @@
 
 /** The eight Linux namespace types, in the order nsview sorts them. */
 export const NS_TYPES = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'] as const;
+/** Namespace types in the order pod views show them: what a pod shares first. */
+export const POD_NS_ORDER = ['net', 'ipc', 'uts', 'pid', 'mnt', 'cgroup', 'user', 'time'] as const;
 /** One Linux namespace type. */
 export type NsType = (typeof NS_TYPES)[number];
 

@@ -1,5 +1,5 @@
 import { indexSnapshot } from '../model/index-snapshot.js';
-import { NS_TYPES, type Container, type Pod, type Snapshot } from '../model/types.js';
+import { POD_NS_ORDER, type Container, type Pod, type Snapshot } from '../model/types.js';
 import { renderColumns } from './columns.js';
 import { formatCpu, formatMemory } from './limits.js';
 import { safe } from './safe.js';
@@ -61,7 +61,7 @@ export function podsJson(s: Snapshot): { pods: PodJson[] } {
 }
 
 const SHORT: Record<string, string> = { pod: 'pod', container: 'ctr', node: 'node', mixed: 'mixed', unknown: '?' };
-const TYPES = NS_TYPES.filter((t) => t !== 'time');
+const TYPES = POD_NS_ORDER.filter((t) => t !== 'time');
 
 /** `nsview pods`: one row per pod with QoS, sandbox pid, containers, namespace modes and limits. */
 export function renderPods(s: Snapshot, r: RenderOptions): string {

@@ -1,7 +1,7 @@
 import { NsviewError } from '../errors.js';
 import { baseName, findNode } from '../model/cgroup-tree.js';
 import { indexSnapshot } from '../model/index-snapshot.js';
-import { UNIFIED, type CgroupHierarchy, type CgroupNode, type Container, type Pod, type Snapshot } from '../model/types.js';
+import { POD_NS_ORDER, UNIFIED, type CgroupHierarchy, type CgroupNode, type Container, type Pod, type Snapshot } from '../model/types.js';
 import { commandOf, ellipsize, safe } from './safe.js';
 import { styles, type RenderOptions, type Styles } from './style.js';
 
@@ -65,7 +65,7 @@ function buildLabels(s: Snapshot, h: CgroupHierarchy, o: TreeOptions, st: Styles
   const podLabel = (p: Pod): string => {
     const who = p.uid ?? `${p.name} (inferred)`;
     const parts = ['pod', p.qos ?? '-', safe(who)];
-    if (o.ns) parts.push(Object.entries(p.namespaces).filter(([t]) => t !== 'time').map(([t, m]) => `${t}:${MODE_SHORT[m] ?? m}`).join(' '));
+    if (o.ns) parts.push(POD_NS_ORDER.filter((t) => t !== 'time').map((t) => `${t}:${MODE_SHORT[p.namespaces[t]] ?? '?'}`).join(' '));
     return st.pod(`[${parts.join(' ')}]`);
   };
   const ctrLabel = (c: Container): string => {

@@ -1,16 +1,15 @@
 /**
- * Builds a host (a capture tree) from a scenario spec, in a memfs volume: the
- * same layout `nsview capture` writes, so tests exercise the real reader.
- * Scenario specs live in fixtures/scenarios/*.json; the format is documented
- * in fixtures/README.md.
+ * Builds a host (a capture tree) from a compact host spec, in a memfs volume:
+ * the same layout `nsview capture` writes, so tests and the `--demo` run the
+ * real reader. Specs live in fixtures/scenarios/*.json; the format is
+ * documented in fixtures/README.md.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { Volume } from 'memfs';
-import { createFsSource, type FsLike } from '../../lib/source/fs-source.js';
-import type { Source } from '../../lib/source/source.js';
-import { NS_TYPES } from '../../lib/model/types.js';
+import { createFsSource, type FsLike } from './fs-source.js';
+import type { Source } from './source.js';
+import { NS_TYPES } from '../model/types.js';
 
+/** One process of a {@link HostSpec}. */
 export interface ProcSpec {
   pid: number;
   ppid?: number;
@@ -25,6 +24,7 @@ export interface ProcSpec {
   cgroups?: Record<string, string>;
 }
 
+/** A host described compactly: processes with namespaces and cgroups, limits, and raw file overrides. */
 export interface HostSpec {
   description?: string;
   source?: string;
@@ -41,13 +41,6 @@ export interface HostSpec {
 }
 
 const DEFAULT_CONTROLLERS = ['cpu,cpuacct', 'memory', 'pids', 'name=systemd'];
-const fixtureDir = fileURLToPath(new URL('../../fixtures/scenarios/', import.meta.url));
-
-/** Load a scenario spec from fixtures/scenarios/<name>.json. */
-export function loadSpec(name: string): HostSpec {
-  return JSON.parse(readFileSync(`${fixtureDir}${name}.json`, 'utf8')) as HostSpec;
-}
-
 function mountDir(spec: HostSpec, key: string): string {
   if (key === 'unified') return spec.cgroup === 'v2' ? '/sys/fs/cgroup' : '/sys/fs/cgroup/unified';
   return `/sys/fs/cgroup/${key.replace(/^name=/, '')}`;
@@ -159,7 +152,3 @@ export function specSource(spec: HostSpec): Source {
   return createFsSource('/', { fs: vol as unknown as FsLike, confine: false });
 }
 
-/** A source over the scenario fixtures/scenarios/<name>.json. */
-export function scenarioSource(name: string): Source {
-  return specSource(loadSpec(name));
-}

@@ -1,0 +1,17 @@
+/** Scenario fixtures (fixtures/scenarios/<name>.json) as sources for tests. */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { specSource, type HostSpec } from '../../lib/source/spec.js';
+import type { Source } from '../../lib/source/source.js';
+
+const fixtureDir = fileURLToPath(new URL('../../fixtures/scenarios/', import.meta.url));
+
+/** Load a scenario spec from fixtures/scenarios/<name>.json. */
+export function loadSpec<T = Record<string, unknown>>(name: string): HostSpec & { expect?: T } {
+  return JSON.parse(readFileSync(`${fixtureDir}${name}.json`, 'utf8')) as HostSpec & { expect?: T };
+}
+
+/** A source over the scenario fixtures/scenarios/<name>.json. */
+export function scenarioSource(name: string): Source {
+  return specSource(loadSpec(name));
+}
