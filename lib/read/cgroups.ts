@@ -87,7 +87,8 @@ function walk(source: Source, m: CgroupMount, dir: string, path: string, limits:
   const procs = read('cgroup.procs');
   if (procs !== undefined) {
     const pids = parseCgroupProcs(procs);
-    if (pids) node.pids = pids.sort((a, b) => a - b);
+    // Read from inside a pid namespace, processes it cannot see are listed as 0.
+    if (pids) node.pids = pids.filter((p) => p > 0).sort((a, b) => a - b);
     else warnings.push({ code: 'malformed', path: `${dir}/cgroup.procs`, message: `malformed ${dir}/cgroup.procs` });
   }
   if (limits) {
