@@ -1,0 +1,31 @@
+import { sourceError, type Source } from '../../lib/source/source.js';
+
+/** Faults to inject: paths (or path prefixes ending in `/`) that fail with an errno. */
+export interface Faults {
+  [pathOrPrefix: string]: 'ENOENT' | 'ESRCH' | 'EACCES' | 'EPERM' | 'EIO';
+}
+
+/** Wrap a source so reads of the given paths fail as the kernel would (a vanished or protected process). */
+export function faultySource(inner: Source, faults: Faults): Source {
+  const check = (path: string): void => {
+    for (const [p, code] of Object.entries(faults)) {
+      if (path === p || (p.endsWith('/') && path.startsWith(p))) throw sourceError(code, path, 'injected');
+    }
+  };
+  return {
+    root: inner.root,
+    live: inner.live,
+    readText: (p) => (check(p), inner.readText(p)),
+    readBytes: (p) => (check(p), inner.readBytes(p)),
+    readLink: (p) => (check(p), inner.readLink(p)),
+    readDir: (p) => (check(p), inner.readDir(p)),
+    exists: (p) => {
+      try {
+        check(p);
+      } catch {
+        return false;
+      }
+      return inner.exists(p);
+    },
+  };
+}
