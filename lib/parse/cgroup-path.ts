@@ -42,7 +42,7 @@ export interface PathIdentity {
   outer: PathContainer | null;
   pod: PathPod | null;
   monitor: PathMonitor | null;
-  /** A podman pod id (`machine-libpod_pod_<id>.slice`), or `null`. */
+  /** A podman pod id (systemd `machine-libpod_pod_<id>.slice`, cgroupfs `/libpod_parent/<id>`), or `null`. */
   podmanPod: string | null;
   /** The path climbs above the reader's cgroup namespace root (`/..`): it was read from inside a cgroup namespace. */
   outsideNamespace: boolean;
@@ -180,6 +180,11 @@ export function recogniseCgroupPath(path: string): PathIdentity {
 
 type Hit = PathContainer | { monitor: PathMonitor } | { podmanPod: string };
 
+/** The rest of `seg` after `prefix`, or `''` if it does not start with it (or nothing follows). */
+function afterPrefix(seg: string, prefix: string): string {
+  return seg.startsWith(prefix) ? seg.slice(prefix.length) : '';
+}
+
 function parentOf(path: string): string {
   const i = path.lastIndexOf('/');
   return i <= 0 ? '/' : path.slice(0, i);
@@ -258,12 +263,11 @@ function matchOther(step: Step): Hit | null {
     return { monitor: { runtime: 'podman', id: '', cgroup: here } };
   }
   // LXC / LXD: `lxc.monitor.<name>` (4.x), `lxc.monitor/<name>`; payloads `lxc.payload.<name>`, `lxc.payload/<name>`, `/lxc/<name>`
-  if (seg.startsWith('lxc.monitor.')) return { monitor: { runtime: 'lxc', id: seg.slice('lxc.monitor.'.length), cgroup: here } };
+  const monitor = afterPrefix(seg, 'lxc.monitor.');
+  if (monitor) return { monitor: { runtime: 'lxc', id: monitor, cgroup: here } };
   if (prev === 'lxc.monitor') return { monitor: { runtime: 'lxc', id: seg, cgroup: here } };
-  if (seg.startsWith('lxc.payload.') && seg.length > 'lxc.payload.'.length) {
-    const name = seg.slice('lxc.payload.'.length);
-    return container('lxc', name, here, name);
-  }
+  const payload = afterPrefix(seg, 'lxc.payload.');
+  if (payload) return container('lxc', payload, here, payload);
   if (prev === 'lxc' || prev === 'lxc.payload') {
     // Docker's old LXC exec driver put containers at /lxc/<64-hex id>.
     if (RE_ID.test(seg)) return container('docker', seg, here);

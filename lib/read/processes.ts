@@ -4,7 +4,7 @@ import { isNsType, parseNsLink } from '../parse/ns-link.js';
 import { hierarchyKey, parseProcCgroup } from '../parse/proc-cgroup.js';
 import { PF_KTHREAD, parseProcStat } from '../parse/proc-stat.js';
 import { parseProcStatus } from '../parse/proc-status.js';
-import type { Source } from '../source/source.js';
+import { errorCode, type Source } from '../source/source.js';
 import { classify, reason } from './tolerate.js';
 
 /** Which files to read for each process; a view that needs less reads less. */
@@ -68,7 +68,15 @@ export function readProcess(
   const local: Warning[] = [];
   const fail = (path: string, err: unknown): undefined => {
     const kind = classify(err);
-    if (kind === 'vanished') throw new Vanished();
+    if (kind === 'vanished') {
+      // ESRCH, or ENOENT with the process directory gone: the process exited. A file
+      // missing from a directory that is still there is a zombie's or an old kernel's
+      // absent namespace link, or a piece a capture lacks.
+      if (errorCode(err) === 'ESRCH' || !source.exists(dir)) throw new Vanished();
+      if (path.includes('/ns/')) return undefined;
+      local.push({ code: 'unreadable', pid, path, message: `cannot read ${path}: no such file` });
+      return undefined;
+    }
     if (kind === 'denied') denied.push(path);
     else local.push({ code: kind === 'too-large' ? 'too-large' : 'unreadable', pid, path, message: `cannot read ${path}: ${reason(err)}` });
     return undefined;
@@ -172,8 +180,7 @@ function readNamespaces(
       link = source.readLink(path);
     } catch (err) {
       // A missing link is not always a vanished process: zombies have none, and older
-      // kernels lack time (5.6) and cgroup (4.6) namespaces.
-      if (classify(err) === 'vanished' && source.exists(`${dir}/stat`)) continue;
+      // kernels lack time (5.6) and cgroup (4.6) namespaces. `fail` tells them apart.
       fail(path, err);
       continue;
     }

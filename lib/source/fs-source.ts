@@ -1,6 +1,6 @@
 import * as nodeFs from 'node:fs';
 import * as nodePath from 'node:path';
-import { MAX_FILE_BYTES, sourceError, type DirEntry, type Source } from './source.js';
+import { MAX_FILE_BYTES, errorCode, sourceError, type DirEntry, type Source } from './source.js';
 
 /** The subset of `node:fs` a {@link Source} needs; memfs volumes provide it too. */
 export interface FsLike {
@@ -73,17 +73,24 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
     }
   }
 
+  const readText = (path: string): string => Buffer.from(readBytes(path)).toString('utf8');
+
   return {
     root: root,
     live,
     readBytes,
-    readText(path) {
-      return Buffer.from(readBytes(path)).toString('utf8');
-    },
+    readText,
     readLink(path) {
       const p = full(path);
       if (confine) check(path, nodePath.posix.dirname(p));
-      return String(fs.readlinkSync(p));
+      try {
+        return String(fs.readlinkSync(p));
+      } catch (err) {
+        // A capture checked out where symbolic links become plain files (git on
+        // Windows) holds the link text as the file's content.
+        if (confine && errorCode(err) === 'EINVAL') return readText(path).trim();
+        throw err;
+      }
     },
     readDir(path): DirEntry[] {
       const p = full(path);

@@ -9,7 +9,7 @@ export interface Faults {
 export function faultySource(inner: Source, faults: Faults): Source {
   const check = (path: string): void => {
     for (const [p, code] of Object.entries(faults)) {
-      if (path === p || (p.endsWith('/') && path.startsWith(p))) throw sourceError(code, path, 'injected');
+      if (path === p || path + '/' === p || (p.endsWith('/') && path.startsWith(p))) throw sourceError(code, path, 'injected');
     }
   };
   return {

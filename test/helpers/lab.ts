@@ -1,0 +1,884 @@
+/**
+ * A lab for live tests: builds Kubernetes-like pods (and a hand-made Docker
+ * pod) on the real kernel from plain Linux primitives, and tears down exactly
+ * what it built.
+ *
+ * - A sandbox is `unshare --pid --fork` whose child moves itself into the
+ *   sandbox's cgroup (in every mounted hierarchy) and then execs
+ *   `unshare --net --uts --ipc --mount pause` (or a plain `sleep`).
+ * - A container is `unshare --pid --fork` (or `nsenter --pid` into the
+ *   sandbox's pid namespace for shareProcessNamespace) whose child moves itself
+ *   into the container's cgroup, then joins the sandbox's net/ipc/uts with
+ *   `nsenter` and gets its own mount namespace with `unshare --mount`.
+ *
+ * The wrapper that forks (unshare/nsenter, the "shim") stays in the node's
+ * namespaces and cgroups, so a container's cgroup holds only the container's
+ * own processes, as with a real runtime. Every pid the lab starts is recorded
+ * with its start time (so a reused pid is never killed) and every cgroup
+ * directory it creates is recorded; {@link Lab.close} kills the processes by
+ * recorded pid, waits for them to exit, and removes the directories deepest
+ * first. Ids and uids are random, so runs cannot collide; a lock file
+ * serialises live suites (ours and parallel runs) so oracle comparisons are not
+ * disturbed by another lab's churn.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as nodePath from 'node:path';
+import { NS_TYPES, type NsMode, type NsType, type QosClass, type Runtime } from '../../lib/model/types.js';
+
+/** Tools every live test needs. */
+export const LAB_TOOLS = ['sh', 'bash', 'unshare', 'nsenter', 'setpriv', 'flock', 'sleep', 'true'];
+
+/** Whether live tests can run here, and if not, why. */
+export interface LiveStatus {
+  ok: boolean;
+  reason: string;
+}
+
+/** Find an executable in PATH. */
+export function which(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin').split(':')) {
+    if (!dir) continue;
+    const p = nodePath.join(dir, name);
+    try {
+      fs.accessSync(p, fs.constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return undefined;
+}
+
+const statusCache = new Map<string, LiveStatus>();
+
+/**
+ * Can the live suite run here: Linux, root, the tools, writable cgroup
+ * hierarchies, and namespaces that can be created? `NSVIEW_LIVE=0` turns it off.
+ */
+export function liveStatus(extraTools: string[] = []): LiveStatus {
+  const key = extraTools.join(',');
+  const cached = statusCache.get(key);
+  if (cached) return cached;
+  const status = computeStatus(extraTools);
+  statusCache.set(key, status);
+  return status;
+}
+
+function computeStatus(extraTools: string[]): LiveStatus {
+  const no = (reason: string): LiveStatus => ({ ok: false, reason });
+  if (process.platform !== 'linux') return no(`this is ${process.platform}`);
+  const uid = process.getuid?.();
+  if (uid !== 0) return no(`running as uid ${uid ?? '?'}`);
+  if (process.env.NSVIEW_LIVE === '0') return no('NSVIEW_LIVE=0 turns them off');
+  const missing = [...LAB_TOOLS, ...extraTools].filter((t) => !which(t));
+  if (missing.length) return no(`missing tools: ${missing.join(', ')}`);
+  let hierarchies: LabHierarchy[];
+  try {
+    hierarchies = cgroupHierarchies();
+  } catch (err) {
+    return no(`cannot read /proc/self/mountinfo: ${String(err)}`);
+  }
+  if (hierarchies.length === 0) return no('no cgroup hierarchy mounted');
+  for (const h of hierarchies) {
+    try {
+      fs.accessSync(`${h.mountPoint}/cgroup.procs`, fs.constants.W_OK);
+    } catch {
+      return no(`${h.mountPoint} is not writable`);
+    }
+  }
+  const probe = spawnSync('unshare', ['--net', '--uts', '--ipc', '--mount', '--pid', '--fork', 'true'], { encoding: 'utf8', timeout: 10_000 });
+  if (probe.status !== 0) return no(`cannot create namespaces: unshare failed: ${(probe.stderr ?? '').trim() || String(probe.error)}`);
+  return { ok: true, reason: '' };
+}
+
+// ---------------------------------------------------------------------------
+// cgroup hierarchies
+
+/** One mounted cgroup hierarchy, as the lab writes to it. */
+export interface LabHierarchy {
+  /** `unified` or the sorted v1 controllers (`memory`, `name=systemd`), as nsview keys them. */
+  key: string;
+  version: 1 | 2;
+  mountPoint: string;
+}
+
+const V1_CONTROLLERS = new Set([
+  'cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'net_cls', 'blkio', 'perf_event',
+  'net_prio', 'hugetlb', 'pids', 'rdma', 'misc', 'debug',
+]);
+
+/** Every cgroup hierarchy mounted (at its root) in this mount namespace, one mount each. */
+export function cgroupHierarchies(mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8')): LabHierarchy[] {
+  const out: LabHierarchy[] = [];
+  const seen = new Set<string>();
+  for (const line of mountinfo.split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const left = line.slice(0, sep).split(' ');
+    const right = line.slice(sep + 3).split(' ');
+    const fstype = right[0];
+    if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
+    const dev = left[2] ?? '';
+    const root = left[3] ?? '';
+    const mountPoint = (left[4] ?? '').replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    if (root !== '/' || seen.has(dev)) continue;
+    seen.add(dev);
+    const controllers = (right[2] ?? '').split(',').filter((o) => V1_CONTROLLERS.has(o) || o.startsWith('name='));
+    out.push({
+      key: fstype === 'cgroup2' ? 'unified' : [...controllers].sort().join(','),
+      version: fstype === 'cgroup2' ? 2 : 1,
+      mountPoint,
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------
+// processes
+
+/** One field set of /proc/<pid>/stat. */
+export interface ProcStat {
+  pid: number;
+  comm: string;
+  state: string;
+  ppid: number;
+  pgrp: number;
+  start: number;
+}
+
+/** Read /proc/<pid>/stat, or `undefined` if the process is gone. */
+export function procStat(pid: number): ProcStat | undefined {
+  let text: string;
+  try {
+    text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  const rest = text.slice(close + 2).split(' ');
+  return {
+    pid,
+    comm: text.slice(open + 1, close),
+    state: rest[0] ?? '?',
+    ppid: Number(rest[1]),
+    pgrp: Number(rest[2]),
+    start: Number(rest[19]),
+  };
+}
+
+/** Namespace inode of a process, or `undefined`. */
+export function nsInode(pid: number | 'self', type: string): number | undefined {
+  try {
+    const m = /\[(\d+)\]/.exec(fs.readlinkSync(`/proc/${pid}/ns/${type}`));
+    return m ? Number(m[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Children of a process (its main thread's). */
+export function childrenOf(pid: number): number[] {
+  try {
+    return fs
+      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean)
+      .map(Number);
+  } catch {
+    return [];
+  }
+}
+
+const sleepMs = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Poll `fn` until it returns a value other than `undefined`, or throw after
+ * `timeoutMs` with `what` and the last diagnostic `fn` left in `state.last`.
+ */
+export async function poll<T>(
+  what: string,
+  fn: (state: { last: string }) => T | undefined,
+  timeoutMs = 10_000,
+  intervalMs = 10,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  const state = { last: '' };
+  for (;;) {
+    const v = fn(state);
+    if (v !== undefined) return v;
+    if (Date.now() > deadline) throw new Error(`lab: timed out after ${timeoutMs} ms waiting for ${what}${state.last ? `: ${state.last}` : ''}`);
+    await sleepMs(intervalMs);
+  }
+}
+
+let clockTicks: number | undefined;
+
+/** Clock ticks per second (`getconf CLK_TCK`, nearly always 100). */
+export function clkTck(): number {
+  if (clockTicks === undefined) {
+    const r = spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' });
+    const n = Number((r.stdout ?? '').trim());
+    clockTicks = Number.isFinite(n) && n > 0 ? n : 100;
+  }
+  return clockTicks;
+}
+
+function uptimeTicks(): number {
+  return Math.floor(Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * clkTck());
+}
+
+// ---------------------------------------------------------------------------
+// the lab
+
+/** Cgroup layouts the lab can build a pod in. */
+export type PodLayout = 'cgroupfs' | 'containerd' | 'crio' | 'docker';
+
+/** One application container of a pod. */
+export interface ContainerSpec {
+  /** Processes in the container (default 1): the main one and `procs - 1` children. */
+  procs?: number;
+}
+
+/** A pod to build. */
+export interface PodSpec {
+  /**
+   * `cgroupfs`: kubelet cgroupfs driver, `kubepods/<qos>/pod<uid>/<id>`;
+   * `containerd`: kubelet systemd driver with containerd scopes;
+   * `crio`: kubelet systemd driver with CRI-O (`crio-<id>` sandbox, `crio-<id>.scope`
+   * containers, `crio-conmon-<id>.scope` monitors);
+   * `docker`: a hand-made Docker pod, `/pod-foo-<rand>/<id>`, net and ipc shared, uts not.
+   */
+  layout: PodLayout;
+  /** Kubelet layouts only (default burstable). */
+  qos?: QosClass;
+  /** The sandbox runs a copy of sleep named `pause` (default) or plain `sleep`. */
+  sandbox?: 'pause' | 'sleep';
+  /** Containers join the sandbox's pid namespace. */
+  shareProcessNamespace?: boolean;
+  /** Sandbox and containers stay in the node's net (and uts) namespace. */
+  hostNetwork?: boolean;
+  /** Application containers (default two single-process ones). */
+  containers?: ContainerSpec[];
+}
+
+/** A container the lab started. */
+export interface LabContainer {
+  id: string;
+  role: 'sandbox' | 'container';
+  /** Path from each hierarchy's root. */
+  cgroup: string;
+  /** Every process in the container, ascending. */
+  pids: number[];
+  /** The container's first process (pid 1 in its pid namespace unless it shares the sandbox's). */
+  mainPid: number;
+  comm: string;
+}
+
+/** A monitor process (CRI-O's conmon): in the pod's cgroup tree and the node's namespaces, not a container. */
+export interface LabMonitor {
+  id: string;
+  pid: number;
+  cgroup: string;
+}
+
+/** A pod the lab built, with what nsview should make of it. */
+export interface LabPod {
+  spec: PodSpec;
+  layout: PodLayout;
+  /** Pod UID with dashes (kubelet layouts) or `null` (docker). */
+  uid: string | null;
+  /** The pod cgroup's last segment. */
+  name: string;
+  /** The key nsview should give the pod: the uid, or `inferred:<name>`. */
+  key: string;
+  qos: QosClass | null;
+  driver: 'systemd' | 'cgroupfs' | null;
+  /** The pod's cgroup (kubelet) or the containers' common parent (docker). */
+  cgroup: string;
+  runtime: Runtime;
+  sandbox: LabContainer;
+  /** Application containers, in the order of `spec.containers`. */
+  containers: LabContainer[];
+  monitors: LabMonitor[];
+  /** How nsview should see each namespace type. */
+  modes: Record<NsType, NsMode>;
+  /** Every lab pid in the pod's cgroups (containers and monitors), ascending. */
+  pids: number[];
+}
+
+interface Tracked {
+  pid: number;
+  start: number;
+  kind: 'wrapper' | 'member' | 'churn';
+  what: string;
+}
+
+/** Options of {@link Lab.open}. */
+export interface LabOptions {
+  /** How long to wait for another live suite's lock (default 240 s). */
+  lockTimeoutMs?: number;
+  /** Lock file (default `/tmp/nsview-live.lock`). */
+  lockFile?: string;
+}
+
+/** A running churn helper: starts short-lived processes until stopped. */
+export interface Churn {
+  pid: number;
+  /** Stop it and wait for its processes to exit; returns how many processes it started. */
+  stop(): Promise<{ processes: number; seconds: number }>;
+}
+
+const hex = (bytes: number): string => randomBytes(bytes).toString('hex');
+
+/** A lab of pods on the live host. Open with {@link Lab.open}, always {@link Lab.close}. */
+export class Lab {
+  readonly hierarchies: LabHierarchy[];
+  /** Temporary directory holding the `pause` and `conmon` binaries. */
+  readonly tmp: string;
+  readonly pods: LabPod[] = [];
+  private readonly tracked = new Map<number, Tracked>();
+  private readonly children = new Set<ChildProcess>();
+  /** Cgroup directories this lab created (absolute), in creation order. */
+  private readonly created: string[] = [];
+  private readonly churns = new Set<Churn>();
+  private lock: ChildProcess | undefined;
+  private closed = false;
+  private readonly onExit = (): void => this.killSync();
+  private stderr = new Map<number, string>();
+
+  private constructor(hierarchies: LabHierarchy[], tmp: string) {
+    this.hierarchies = hierarchies;
+    this.tmp = tmp;
+  }
+
+  /** Take the live-suite lock, then set up an empty lab. */
+  static async open(options: LabOptions = {}): Promise<Lab> {
+    const hierarchies = cgroupHierarchies();
+    if (hierarchies.length === 0) throw new Error('lab: no cgroup hierarchy mounted');
+    const tmp = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'nsview-lab-'));
+    const lab = new Lab(hierarchies, tmp);
+    process.on('exit', lab.onExit);
+    try {
+      await lab.takeLock(options.lockFile ?? '/tmp/nsview-live.lock', options.lockTimeoutMs ?? 240_000);
+      const sleep = which('sleep') as string;
+      for (const name of ['pause', 'conmon']) {
+        fs.copyFileSync(sleep, nodePath.join(tmp, name));
+        fs.chmodSync(nodePath.join(tmp, name), 0o755);
+      }
+    } catch (err) {
+      await lab.close().catch(() => undefined);
+      throw err;
+    }
+    return lab;
+  }
+
+  private async takeLock(file: string, timeoutMs: number): Promise<void> {
+    // flock holds the lock while `cat` reads our stdin: if this process dies, the pipe closes and the lock goes.
+    const child = spawn('flock', ['-w', String(Math.ceil(timeoutMs / 1000)), file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.lock = child;
+    child.on('error', () => undefined);
+    let out = '';
+    let err = '';
+    let exited: number | null | undefined;
+    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+    child.on('exit', (code) => (exited = code));
+    const started = Date.now();
+    let warned = false;
+    await poll(
+      `live-test lock ${file}`,
+      (s) => {
+        if (out.includes('locked')) return true;
+        if (exited !== undefined) throw new Error(`lab: could not take ${file} (flock exited ${exited}): ${err.trim()}`);
+        if (!warned && Date.now() - started > 2000) {
+          warned = true;
+          console.warn(`lab: waiting for ${file}: another live suite is running`);
+        }
+        s.last = 'held by another run';
+        return undefined;
+      },
+      timeoutMs + 5000,
+      25,
+    );
+  }
+
+  private async releaseLock(): Promise<void> {
+    const child = this.lock;
+    if (!child) return;
+    this.lock = undefined;
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.stdin?.end();
+    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+    await done;
+    clearTimeout(t);
+  }
+
+  // -- cgroups -------------------------------------------------------------
+
+  /** `mkdir -p` a cgroup path in every hierarchy, recording the directories created here. */
+  private makeCgroup(path: string): void {
+    const segments = path.split('/').filter(Boolean);
+    for (const h of this.hierarchies) {
+      let dir = h.mountPoint;
+      for (const seg of segments) {
+        const parent = dir;
+        dir = `${dir}/${seg}`;
+        try {
+          fs.mkdirSync(dir);
+          this.created.push(dir);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`lab: mkdir ${dir}: ${String(err)}`);
+        }
+        if (h.version === 1) fillCpuset(parent, dir);
+      }
+    }
+  }
+
+  /** `cgroup.procs` of a path in every hierarchy. */
+  private procsFiles(path: string): string[] {
+    return this.hierarchies.map((h) => `${h.mountPoint}${path}/cgroup.procs`);
+  }
+
+  /** Pids listed in a cgroup's `cgroup.procs` of one hierarchy. */
+  private readProcs(h: LabHierarchy, path: string): number[] {
+    try {
+      return fs
+        .readFileSync(`${h.mountPoint}${path}/cgroup.procs`, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map(Number)
+        .sort((a, b) => a - b);
+    } catch {
+      return [];
+    }
+  }
+
+  // -- processes -----------------------------------------------------------
+
+  private track(pid: number, kind: Tracked['kind'], what: string): void {
+    const st = procStat(pid);
+    if (st && !this.tracked.has(pid)) this.tracked.set(pid, { pid, start: st.start, kind, what });
+  }
+
+  /** Spawn a wrapper (a child of this process), recording its pid. */
+  private spawnWrapper(argv: string[], what: string, options: { detached?: boolean } = {}): ChildProcess {
+    const [cmd, ...args] = argv as [string, ...string[]];
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: options.detached ?? false });
+    child.on('error', () => undefined);
+    if (child.pid === undefined) throw new Error(`lab: cannot spawn ${cmd}`);
+    const pid = child.pid;
+    this.children.add(child);
+    child.on('exit', () => this.children.delete(child));
+    child.stderr?.on('data', (d: Buffer) => this.stderr.set(pid, ((this.stderr.get(pid) ?? '') + d.toString()).slice(-2000)));
+    // The start time is read right away: the wrapper stays alive as long as what it started.
+    this.track(pid, 'wrapper', what);
+    return child;
+  }
+
+  /**
+   * Start processes that end up in `cgroup`: spawn `argv` (a wrapper whose
+   * child runs `script`), and wait until the cgroup holds `count` processes,
+   * all running `comm`, listed alike in every hierarchy.
+   */
+  private async startIn(cgroup: string, argv: string[], count: number, comm: string, what: string): Promise<number[]> {
+    const child = this.spawnWrapper(argv, what);
+    const pid = child.pid as number;
+    const first = this.hierarchies[0] as LabHierarchy;
+    const pids = await poll(
+      `${what} in ${cgroup}`,
+      (s) => {
+        if (child.exitCode !== null || child.signalCode !== null) {
+          throw new Error(`lab: ${what}: ${argv.join(' ')} exited (${child.exitCode ?? child.signalCode}): ${this.stderr.get(pid) ?? ''}`);
+        }
+        const procs = this.readProcs(first, cgroup);
+        for (const p of procs) this.track(p, 'member', what);
+        const comms = procs.map((p) => procStat(p)?.comm ?? '?');
+        s.last = `procs ${JSON.stringify(procs)} comms ${JSON.stringify(comms)}`;
+        if (procs.length !== count || comms.some((c) => c !== comm)) return undefined;
+        for (const h of this.hierarchies) {
+          const other = this.readProcs(h, cgroup);
+          if (other.join() !== procs.join()) {
+            s.last = `${h.key} lists ${JSON.stringify(other)}, ${first.key} lists ${JSON.stringify(procs)}`;
+            return undefined;
+          }
+        }
+        return procs;
+      },
+      15_000,
+    );
+    return pids;
+  }
+
+  /** Shell snippet: move this shell into the cgroups given as arguments ("$@"). */
+  private static readonly MOVE = 'for f in "$@"; do echo 0 > "$f" || exit 97; done; ';
+
+  private async startSandbox(pod: { cgroup: string; spec: PodSpec }, id: string): Promise<LabContainer> {
+    const bin = pod.spec.sandbox === 'sleep' ? (which('sleep') as string) : nodePath.join(this.tmp, 'pause');
+    const comm = nodePath.basename(bin);
+    const own = pod.spec.hostNetwork ? ['--ipc', '--mount'] : ['--net', '--uts', '--ipc', '--mount'];
+    const script = `${Lab.MOVE}exec unshare ${own.join(' ')} -- ${bin} infinity`;
+    const argv = ['setpriv', '--pdeathsig', 'KILL', 'unshare', '--pid', '--fork', '--kill-child=KILL', '--', 'sh', '-c', script, 'sh', ...this.procsFiles(pod.cgroup)];
+    const pids = await this.startIn(pod.cgroup, argv, 1, comm, `sandbox ${id.slice(0, 12)}`);
+    return { id, role: 'sandbox', cgroup: pod.cgroup, pids, mainPid: pids[0] as number, comm };
+  }
+
+  private async startContainer(cgroup: string, id: string, spec: PodSpec, c: ContainerSpec, sandboxPid: number): Promise<LabContainer> {
+    const n = Math.max(1, c.procs ?? 1);
+    const sleep = which('sleep') as string;
+    const join = spec.hostNetwork ? ['--ipc'] : spec.layout === 'docker' ? ['--net', '--ipc'] : ['--net', '--ipc', '--uts'];
+    const own = spec.layout === 'docker' && !spec.hostNetwork ? ['--mount', '--uts'] : ['--mount'];
+    const inner = `i=1; while [ $i -lt ${n} ]; do ${sleep} infinity & i=$((i+1)); done; exec ${sleep} infinity`;
+    const script = `${Lab.MOVE}exec nsenter -t ${sandboxPid} ${join.join(' ')} -- unshare ${own.join(' ')} -- sh -c '${inner}'`;
+    const files = this.procsFiles(cgroup);
+    const argv = spec.shareProcessNamespace
+      ? ['setpriv', '--pdeathsig', 'KILL', 'nsenter', '-t', String(sandboxPid), '--pid', '--', 'setpriv', '--pdeathsig', 'KILL', 'sh', '-c', script, 'sh', ...files]
+      : ['setpriv', '--pdeathsig', 'KILL', 'unshare', '--pid', '--fork', '--kill-child=KILL', '--', 'sh', '-c', script, 'sh', ...files];
+    const pids = await this.startIn(cgroup, argv, n, 'sleep', `container ${id.slice(0, 12)}`);
+    // The main process is the one the wrapper forked (the others are its children).
+    const main = pids.find((p) => !pids.includes(procStat(p)?.ppid ?? -1)) ?? (pids[0] as number);
+    return { id, role: 'container', cgroup, pids, mainPid: main, comm: 'sleep' };
+  }
+
+  private async startMonitor(cgroup: string, id: string): Promise<LabMonitor> {
+    const bin = nodePath.join(this.tmp, 'conmon');
+    const argv = ['setpriv', '--pdeathsig', 'KILL', 'sh', '-c', `${Lab.MOVE}exec ${bin} infinity`, 'sh', ...this.procsFiles(cgroup)];
+    const pids = await this.startIn(cgroup, argv, 1, 'conmon', `conmon ${id.slice(0, 12)}`);
+    return { id, pid: pids[0] as number, cgroup };
+  }
+
+  /** Wait until the clock has ticked past a process's start, so later processes start strictly later. */
+  private async tickAfter(pid: number): Promise<void> {
+    const start = procStat(pid)?.start ?? uptimeTicks();
+    await poll('a clock tick', () => (uptimeTicks() > start + 1 ? true : undefined), 5000, 5);
+  }
+
+  /** Build a pod, wait until all its processes are in place, and check the lab got it right. */
+  async pod(spec: PodSpec): Promise<LabPod> {
+    if (this.closed) throw new Error('lab: closed');
+    const layout = spec.layout;
+    const kubelet = layout !== 'docker';
+    const qos: QosClass | null = kubelet ? (spec.qos ?? 'burstable') : null;
+    const uid = kubelet ? randomUUID() : null;
+    const uid_ = uid?.replace(/-/g, '_') ?? '';
+    let cgroup: string;
+    let runtime: Runtime;
+    let name: string;
+    switch (layout) {
+      case 'cgroupfs':
+        name = `pod${uid}`;
+        cgroup = qos === 'guaranteed' ? `/kubepods/${name}` : `/kubepods/${qos}/${name}`;
+        runtime = 'kubernetes';
+        break;
+      case 'containerd':
+      case 'crio':
+        name = qos === 'guaranteed' ? `kubepods-pod${uid_}.slice` : `kubepods-${qos}-pod${uid_}.slice`;
+        cgroup = qos === 'guaranteed' ? `/kubepods.slice/${name}` : `/kubepods.slice/kubepods-${qos}.slice/${name}`;
+        runtime = layout === 'crio' ? 'cri-o' : 'containerd';
+        break;
+      case 'docker':
+        name = `pod-foo-${hex(4)}`;
+        cgroup = `/${name}`;
+        runtime = 'docker';
+        break;
+    }
+    const leaf = (id: string, role: 'sandbox' | 'container'): string => {
+      switch (layout) {
+        case 'cgroupfs':
+        case 'docker':
+          return `${cgroup}/${id}`;
+        case 'containerd':
+          return `${cgroup}/cri-containerd-${id}.scope`;
+        case 'crio':
+          return role === 'sandbox' ? `${cgroup}/crio-${id}` : `${cgroup}/crio-${id}.scope`;
+      }
+    };
+    const specs = spec.containers ?? [{}, {}];
+    if (specs.length === 0) throw new Error('lab: a pod needs at least one container');
+    const sandboxId = hex(32);
+    const sandboxCg = leaf(sandboxId, 'sandbox');
+    this.makeCgroup(sandboxCg);
+    const sandbox = await this.startSandbox({ cgroup: sandboxCg, spec }, sandboxId);
+    // Containers start at least a clock tick after the sandbox: nsview breaks sharing ties by start time.
+    await this.tickAfter(sandbox.mainPid);
+    const containers: LabContainer[] = [];
+    for (const c of specs) {
+      const id = hex(32);
+      const cg = leaf(id, 'container');
+      this.makeCgroup(cg);
+      containers.push(await this.startContainer(cg, id, spec, c, sandbox.mainPid));
+    }
+    const monitors: LabMonitor[] = [];
+    if (layout === 'crio') {
+      for (const c of [sandbox, ...containers]) {
+        const cg = `${cgroup}/crio-conmon-${c.id}.scope`;
+        this.makeCgroup(cg);
+        monitors.push(await this.startMonitor(cg, c.id));
+      }
+    }
+    const modes = {} as Record<NsType, NsMode>;
+    for (const t of NS_TYPES) modes[t] = 'node';
+    modes.ipc = 'pod';
+    modes.mnt = 'container';
+    modes.net = spec.hostNetwork ? 'node' : 'pod';
+    modes.uts = spec.hostNetwork ? 'node' : layout === 'docker' ? 'container' : 'pod';
+    modes.pid = spec.shareProcessNamespace ? 'pod' : 'container';
+    const pod: LabPod = {
+      spec,
+      layout,
+      uid,
+      name,
+      key: uid ?? `inferred:${name}`,
+      qos,
+      driver: layout === 'cgroupfs' ? 'cgroupfs' : layout === 'docker' ? null : 'systemd',
+      cgroup,
+      runtime,
+      sandbox,
+      containers,
+      monitors,
+      modes,
+      pids: [...sandbox.pids, ...containers.flatMap((c) => c.pids), ...monitors.map((m) => m.pid)].sort((a, b) => a - b),
+    };
+    this.checkPod(pod);
+    this.pods.push(pod);
+    return pod;
+  }
+
+  /** The lab's own check that the namespaces came out as meant: a lab bug must not pass for an nsview bug. */
+  private checkPod(pod: LabPod): void {
+    const problems: string[] = [];
+    const sb = pod.sandbox.mainPid;
+    const types: NsType[] = ['net', 'ipc', 'uts', 'pid', 'mnt', 'cgroup', 'user'];
+    for (const t of types) {
+      const node = nsInode('self', t);
+      const sbNs = nsInode(sb, t);
+      const ownBySandbox = t === 'ipc' || t === 'mnt' || t === 'pid' || ((t === 'net' || t === 'uts') && !pod.spec.hostNetwork);
+      if (ownBySandbox === (sbNs === node)) problems.push(`sandbox ${t} ${sbNs} vs node ${node}`);
+      const seen = new Set<number | undefined>();
+      for (const c of pod.containers) {
+        for (const p of c.pids) {
+          const ns = nsInode(p, t);
+          const mode = pod.modes[t];
+          const ok = mode === 'node' ? ns === node : mode === 'pod' ? ns === sbNs : ns !== node && ns !== sbNs;
+          if (!ok) problems.push(`container ${c.id.slice(0, 12)} pid ${p} ${t} ${ns} (mode ${mode}, sandbox ${sbNs}, node ${node})`);
+          if (mode === 'container' && p === c.mainPid) {
+            if (seen.has(ns)) problems.push(`${t} ${ns} held by two containers`);
+            seen.add(ns);
+          }
+        }
+      }
+      for (const m of pod.monitors) if (nsInode(m.pid, t) !== node) problems.push(`monitor ${m.pid} not in the node's ${t}`);
+    }
+    if (problems.length) throw new Error(`lab: pod ${pod.name} came out wrong:\n  ${problems.join('\n  ')}`);
+  }
+
+  // -- churn ---------------------------------------------------------------
+
+  /**
+   * Start a helper that keeps starting short-lived processes: plain ones, ones
+   * in new namespaces (`unshare`), and ones entering `enterPid`'s net/uts/ipc
+   * (`nsenter`). It runs in its own process group, in the node's cgroups.
+   */
+  async churn(options: { enterPid?: number; batch?: number } = {}): Promise<Churn> {
+    const out = nodePath.join(this.tmp, `churn-${hex(4)}`);
+    const batch = options.batch ?? 6;
+    const enter = options.enterPid ? `nsenter -t ${options.enterPid} --net --uts --ipc true & ` : '';
+    const perLoop = batch + 1 + 2 + (options.enterPid ? 1 : 0);
+    const script = [
+      'n=0; s=$(date +%s.%N)',
+      // Wait for the running batch before exiting: an orphan would be left to pid 1, which may never reap it.
+      `trap 'wait; echo "$n $s $(date +%s.%N)" > ${out}; exit 0' TERM`,
+      'while :; do',
+      `  i=0; while [ $i -lt ${batch} ]; do true & i=$((i+1)); done`,
+      `  unshare --net --uts --ipc true & unshare --pid --mount --fork true & ${enter}wait`,
+      `  n=$((n+${perLoop}))`,
+      'done',
+    ].join('\n');
+    const child = this.spawnWrapper(['setpriv', '--pdeathsig', 'KILL', 'bash', '-c', script], 'churn', { detached: true });
+    const pid = child.pid as number;
+    const t = this.tracked.get(pid);
+    if (t) t.kind = 'churn';
+    await poll('churn to start', () => (childrenOf(pid).length > 0 ? true : undefined), 10_000);
+    const churn: Churn = {
+      pid,
+      stop: async () => {
+        this.churns.delete(churn);
+        const exited = new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
+        try {
+          process.kill(pid, 'SIGTERM');
+        } catch {
+          // already gone
+        }
+        await Promise.race([exited, sleepMs(10_000)]);
+        await this.killGroup(pid);
+        let processes = 0;
+        let seconds = 0;
+        try {
+          const [n, s, e] = fs.readFileSync(out, 'utf8').trim().split(' ').map(Number);
+          processes = n ?? 0;
+          seconds = (e ?? 0) - (s ?? 0);
+        } catch {
+          // it did not write its count
+        }
+        return { processes, seconds };
+      },
+    };
+    this.churns.add(churn);
+    return churn;
+  }
+
+  /** SIGKILL a process group we created and wait until none of its processes is left. */
+  private async killGroup(pgid: number): Promise<void> {
+    const members = (): number[] => {
+      const out: number[] = [];
+      for (const name of fs.readdirSync('/proc')) {
+        if (!/^\d+$/.test(name)) continue;
+        const st = procStat(Number(name));
+        if (st && st.pgrp === pgid && st.state !== 'Z') out.push(st.pid);
+      }
+      return out;
+    };
+    await poll(
+      `process group ${pgid} to exit`,
+      (s) => {
+        const left = members();
+        if (left.length === 0) return true;
+        s.last = `left: ${left.join(' ')}`;
+        try {
+          process.kill(-pgid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+        return undefined;
+      },
+      15_000,
+      20,
+    );
+  }
+
+  // -- teardown ------------------------------------------------------------
+
+  /** Recorded processes still alive (same pid and start time), zombies excluded. */
+  alive(kinds?: Tracked['kind'][]): Tracked[] {
+    return [...this.tracked.values()].filter((t) => {
+      if (kinds && !kinds.includes(t.kind)) return false;
+      const st = procStat(t.pid);
+      return st !== undefined && st.start === t.start && st.state !== 'Z';
+    });
+  }
+
+  /** Every pid the lab recorded. */
+  recordedPids(): number[] {
+    return [...this.tracked.keys()].sort((a, b) => a - b);
+  }
+
+  /** Cgroup directories the lab created and that still exist. */
+  remainingCgroups(): string[] {
+    return this.created.filter((d) => fs.existsSync(d));
+  }
+
+  private signal(list: Tracked[]): void {
+    for (const t of list) {
+      try {
+        process.kill(t.pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  }
+
+  private killSync(): void {
+    // Last resort on process exit: no waiting, no cgroup removal.
+    this.signal(this.alive());
+  }
+
+  /** Stop churn, kill every recorded process, remove every cgroup this lab created, release the lock. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const errors: string[] = [];
+    for (const c of [...this.churns]) {
+      try {
+        await c.stop();
+      } catch (err) {
+        errors.push(String(err));
+      }
+    }
+    // Anything that got into our leaf cgroups is ours too.
+    for (const dir of this.created) {
+      for (const h of this.hierarchies) {
+        if (!dir.startsWith(`${h.mountPoint}/`)) continue;
+        for (const p of this.readProcs(h, dir.slice(h.mountPoint.length))) this.track(p, 'member', 'found at teardown');
+      }
+    }
+    // Members first, so their parents (the wrappers) reap them; then the wrappers.
+    for (const kinds of [['member'], ['wrapper', 'churn']] as Tracked['kind'][][]) {
+      try {
+        await poll(
+          `lab processes (${kinds.join(', ')}) to exit`,
+          (s) => {
+            const left = this.alive(kinds);
+            if (left.length === 0) return true;
+            s.last = left.map((t) => `${t.pid} (${t.what})`).join(', ');
+            this.signal(left);
+            return undefined;
+          },
+          15_000,
+          20,
+        );
+      } catch (err) {
+        errors.push(String(err));
+      }
+    }
+    // Zombies of ours (children not reaped yet) hold nothing, but wait briefly so scans after us do not see them.
+    await poll('lab zombies to be reaped', () => ([...this.tracked.values()].some((t) => procStat(t.pid)?.start === t.start) ? undefined : true), 5000, 20).catch(
+      () => undefined,
+    );
+    const dirs = [...this.created].sort((a, b) => b.split('/').length - a.split('/').length);
+    for (const dir of dirs) {
+      try {
+        await poll(
+          `rmdir ${dir}`,
+          (s) => {
+            try {
+              fs.rmdirSync(dir);
+              return true;
+            } catch (err) {
+              const code = (err as NodeJS.ErrnoException).code;
+              if (code === 'ENOENT') return true;
+              // A shared parent (/kubepods) another run also uses: leave it.
+              if (code === 'ENOTEMPTY' || (code === 'EBUSY' && fs.readdirSync(dir, { withFileTypes: true }).some((e) => e.isDirectory()))) return true;
+              s.last = String(err);
+              return undefined;
+            }
+          },
+          5000,
+          20,
+        );
+      } catch (err) {
+        errors.push(String(err));
+      }
+    }
+    fs.rmSync(this.tmp, { recursive: true, force: true });
+    process.off('exit', this.onExit);
+    await this.releaseLock();
+    if (errors.length) throw new Error(`lab: teardown left things behind:\n  ${errors.join('\n  ')}`);
+  }
+}
+
+/** A v1 cpuset cgroup starts with no cpus and mems, and no process can join it: copy the parent's. */
+function fillCpuset(parent: string, dir: string): void {
+  for (const name of ['cpuset.cpus', 'cpuset.mems']) {
+    const file = `${dir}/${name}`;
+    if (!fs.existsSync(file)) return;
+    if (fs.readFileSync(file, 'utf8').trim() !== '') continue;
+    fs.writeFileSync(file, fs.readFileSync(`${parent}/${name}`, 'utf8').trim());
+  }
+}
