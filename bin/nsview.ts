@@ -9,9 +9,9 @@ import { hideBin } from 'yargs/helpers';
 import { loadSnapshot, summariseWarnings, type LoadOptions } from '../lib/cli.js';
 import { isNsviewError, NsviewError } from '../lib/errors.js';
 import { diff } from '../lib/model/diff.js';
-import { stringifySnapshot } from '../lib/model/snapshot.js';
 import { NS_TYPES, type NsType, type Snapshot } from '../lib/model/types.js';
 import { renderDiff } from '../lib/render/diff.js';
+import { renderJson } from '../lib/render/json.js';
 import { inspectProcess, renderInspect } from '../lib/render/inspect.js';
 import { lsColumns, lsJson, renderLs, renderLsColumnList } from '../lib/render/ls.js';
 import { podsJson, renderPods } from '../lib/render/pods.js';
@@ -54,7 +54,7 @@ function out(text: string): void {
 }
 
 function json(value: unknown): void {
-  out(JSON.stringify(value, null, 2) + '\n');
+  out(renderJson(value));
 }
 
 async function load(g: Global, scan: LoadOptions['scan']): Promise<Snapshot> {
@@ -85,7 +85,6 @@ function globals(y: Argv): Argv<Global> {
 }
 
 async function main(argv: string[]): Promise<number> {
-  let exit = 0;
   const cli = globals(yargs(argv))
     .scriptName('nsview')
     .usage(
@@ -188,7 +187,7 @@ async function main(argv: string[]): Promise<number> {
       (y) => y.option('output', { alias: 'o', type: 'string', describe: 'write to this file instead of stdout' }).example('$0 snapshot -o node1.json', 'then: nsview pods --from node1.json'),
       async (a) => {
         const snap = await load(a, {});
-        const text = stringifySnapshot(snap, 0) + '\n';
+        const text = renderJson(snap, 0);
         if (a.output) writeUserFile(a.output, text);
         else out(text);
       },
@@ -215,9 +214,8 @@ async function main(argv: string[]): Promise<number> {
     .epilogue(EPILOGUE)
     .wrap(Math.min(100, process.stdout.columns || 100))
     .fail((msg, err) => {
-      if (err && !(err instanceof UsageError)) throw err;
-      process.stderr.write(`nsview: ${msg ?? err?.message}\nRun 'nsview --help' for usage.\n`);
-      exit = 2;
+      if (err) throw err;
+      throw new UsageError(msg);
     });
   try {
     await cli.parseAsync();
@@ -234,7 +232,7 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`nsview: unexpected error: ${e.message}\n${process.env.NSVIEW_DEBUG ? e.stack + '\n' : 'Set NSVIEW_DEBUG=1 for details and please report it.\n'}`);
     return 1;
   }
-  return exit;
+  return 0;
 }
 
 main(hideBin(process.argv)).then(
