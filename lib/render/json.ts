@@ -4,7 +4,6 @@
  * direction overrides raw; they are escaped here as `\uNNNN`, the same value
  * to any JSON reader.
  */
-// eslint-disable-next-line no-control-regex
 const UNSAFE_JSON = /[\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 export function renderJson(value: unknown, indent = 2): string {
