@@ -423,10 +423,10 @@ export class Lab {
 
   // -- cgroups -------------------------------------------------------------
 
-  /** `mkdir -p` a cgroup path in every hierarchy, recording the directories created here. */
-  private makeCgroup(path: string): void {
+  /** `mkdir -p` a cgroup path in every hierarchy (or those given), recording the directories created here. */
+  private makeCgroup(path: string, hierarchies: LabHierarchy[] = this.hierarchies): void {
     const segments = path.split('/').filter(Boolean);
-    for (const h of this.hierarchies) {
+    for (const h of hierarchies) {
       let dir = h.mountPoint;
       for (const seg of segments) {
         const parent = dir;
@@ -435,7 +435,7 @@ export class Lab {
           fs.mkdirSync(dir);
           this.created.push(dir);
         } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`lab: mkdir ${dir}: ${String(err)}`);
+          if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw new Error(`lab: mkdir ${dir}: ${String(err)}`, { cause: err });
         }
         if (h.version === 1) fillCpuset(parent, dir);
       }
@@ -459,6 +459,18 @@ export class Lab {
     } catch {
       return [];
     }
+  }
+
+  /**
+   * Create an empty cgroup `/nsview-lab-<rand>` in the hierarchies keyed in
+   * `keys` only (a marker telling which tree a tool shows); removed at close.
+   */
+  markerCgroup(keys: string[]): string {
+    const path = `/nsview-lab-marker-${hex(6)}`;
+    const hs = this.hierarchies.filter((h) => keys.includes(h.key));
+    if (hs.length !== keys.length) throw new Error(`lab: no hierarchy keyed ${keys.join(', ')} (have ${this.hierarchies.map((h) => h.key).join(', ')})`);
+    this.makeCgroup(path, hs);
+    return path;
   }
 
   // -- processes -----------------------------------------------------------

@@ -47,22 +47,24 @@ export function lsnsSummaries(rows: LsnsRow[]): Map<string, NsSummary> {
   return out;
 }
 
-/**
- * `type:inode` → summary, from a snapshot. `extra` is a process the oracle
- * saw and the snapshot could not (the oracle itself): it is counted in each
- * namespace it was in.
- */
-export function snapshotSummaries(snap: Pick<Snapshot, 'namespaces'>, extra?: { pid: number; ns: Record<string, number | undefined> }): Map<string, NsSummary> {
+/** `type:inode` → summary, from a snapshot. */
+export function snapshotSummaries(snap: Pick<Snapshot, 'namespaces'>): Map<string, NsSummary> {
   const out = new Map<string, NsSummary>();
   for (const ns of snap.namespaces) out.set(`${ns.type}:${ns.inode}`, { nprocs: ns.pids.length, pid: ns.pids[0] ?? null });
-  if (extra) {
-    for (const [type, inode] of Object.entries(extra.ns)) {
-      if (inode === undefined) continue;
-      const key = `${type}:${inode}`;
-      const s = out.get(key);
-      if (s) out.set(key, { nprocs: s.nprocs + 1, pid: s.pid === null ? extra.pid : Math.min(s.pid, extra.pid) });
-      else out.set(key, { nprocs: 1, pid: extra.pid });
-    }
+  return out;
+}
+
+/**
+ * Count one more process in the namespaces it is in: a tool reading /proc
+ * counts itself, so the other side of a comparison gets the tool's pid added.
+ */
+export function withProcess(m: Map<string, NsSummary>, pid: number, ns: Record<string, number | undefined>): Map<string, NsSummary> {
+  const out = new Map(m);
+  for (const [type, inode] of Object.entries(ns)) {
+    if (inode === undefined) continue;
+    const key = `${type}:${inode}`;
+    const s = out.get(key);
+    out.set(key, s ? { nprocs: s.nprocs + 1, pid: s.pid === null ? pid : Math.min(s.pid, pid) } : { nprocs: 1, pid });
   }
   return out;
 }
@@ -123,8 +125,9 @@ const BRANCH = /^((?:│ | {2})*)([├└])─(.*)$/u;
  * Parse a systemd-cgls tree: lines drawn with `├─`, `└─` and `│ ` prefixes,
  * where a process line is `<pid> <command>` and a cgroup line is its name
  * (with a ` (#<id>)` suffix in newer versions). The root line (`-.slice`) has no prefix.
+ * With `annotations`, a trailing ` [...]` (nsview's pod and container marks) is not part of the name.
  */
-export function parseCgls(text: string): CglsTree {
+export function parseCgls(text: string, options: { annotations?: boolean } = {}): CglsTree {
   const lines = text.split('\n').filter((l) => l.length > 0);
   const header = lines[0] ?? '';
   const placement = new Map<number, string>();
@@ -144,7 +147,9 @@ export function parseCgls(text: string): CglsTree {
       placement.set(Number(proc[1]), parent);
       continue;
     }
-    const name = content.replace(/ \(#\d+\)$/, '');
+    // nsview's tree marks pods and containers after the name: `<name> [pod burstable <uid>]`.
+    let name = content.replace(/ \(#\d+\)$/, '');
+    if (options.annotations) name = name.replace(/ \[[^\]]*\]$/, '');
     const path = parent === '/' ? `/${name}` : `${parent}/${name}`;
     cgroups.add(path);
     stack[depth + 1] = path;
