@@ -127,6 +127,7 @@ procs=[{"pid":1,"ppid":0,"comm":"systemd","cmdline":["/sbin/init"],"cgroup":"/in
  {"pid":301,"comm":"containerd","cmdline":["/usr/bin/containerd"],"cgroup":"/system.slice/containerd.service"}]
 limits={}
 web,db,hostc,pm=hid('dh-web'),hid('dh-db'),hid('dh-hostnet'),hid('dh-podman')
+ppod,infra,papp=hid('dh-podman-pod'),hid('dh-podman-infra'),hid('dh-podman-app')
 procs+=[
  {"pid":2001,"comm":"nginx","cmdline":["nginx: master process nginx -g daemon off;"],"ns":{"net":4026532500,"ipc":4026532501,"uts":4026532502,"mnt":4026532503,"pid":4026532504,"cgroup":4026532505},"cgroup":f"/system.slice/docker-{web}.scope"},
  {"pid":2002,"ppid":2001,"comm":"nginx","cmdline":["nginx: worker process"],"ns":{"net":4026532500,"ipc":4026532501,"uts":4026532502,"mnt":4026532503,"pid":4026532504,"cgroup":4026532505},"cgroup":f"/system.slice/docker-{web}.scope"},
@@ -135,11 +136,13 @@ procs+=[
  {"pid":2300,"comm":"conmon","cmdline":["/usr/bin/conmon","--cid",pm],"cgroup":f"/machine.slice/libpod-conmon-{pm}.scope"},
  {"pid":2301,"comm":"httpd","cmdline":["httpd","-DFOREGROUND"],"ns":{"net":4026532530,"ipc":4026532531,"uts":4026532532,"mnt":4026532533,"pid":4026532534,"cgroup":4026532535},"cgroup":f"/machine.slice/libpod-{pm}.scope/container"},
  {"pid":2400,"comm":"systemd","cmdline":["/usr/lib/systemd/systemd"],"ns":{"net":4026532540,"ipc":4026532541,"uts":4026532542,"mnt":4026532543,"pid":4026532544,"cgroup":4026532545},"cgroup":"/machine.slice/machine-debian\\x2dtest.scope/init.scope"},
+ {"pid":2501,"comm":"catatonit","cmdline":["/catatonit","-P"],"start":25010,"ns":{"net":4026532550,"ipc":4026532551,"uts":4026532552,"mnt":4026532553,"pid":4026532554,"cgroup":4026532555},"cgroup":f"/machine.slice/machine-libpod_pod_{ppod}.slice/libpod-{infra}.scope/container"},
+ {"pid":2502,"comm":"caddy","cmdline":["caddy","run"],"start":25020,"ns":{"net":4026532550,"ipc":4026532551,"uts":4026532552,"mnt":4026532556,"pid":4026532557,"cgroup":4026532558},"cgroup":f"/machine.slice/machine-libpod_pod_{ppod}.slice/libpod-{papp}.scope/container"},
 ]
 limits[f"/system.slice/docker-{db}.scope"]={"memory":134217728,"cpu":[25000,100000],"pids":100}
-save('docker-host',{"description":"A Docker host on cgroup v2 with the systemd driver: two containers, one with --network host --pid host, a podman container (crun 'container' leaf, conmon monitor) and a systemd-nspawn machine with an escaped name.",
+save('docker-host',{"description":"A Docker host on cgroup v2 with the systemd driver: two containers, one with --network host, a podman container (crun 'container' leaf, conmon monitor) and a systemd-nspawn machine with an escaped name, and a podman pod (infra + app sharing net, ipc and uts).",
  "source":"Built for nsview from moby's, podman's and systemd's cgroup naming (docs/model.md).","cgroup":"v2","users":{"0":"root","999":"redis"},"nodeNs":NODE,"processes":procs,"limits":limits,
- "expect":{"docker":[web,db,hostc],"podman":pm}})
+ "expect":{"docker":[web,db,hostc],"podman":pm,"podmanPod":{"id":ppod,"infra":infra,"app":papp}}})
 
 # 6. Broken capture
 procs=[{"pid":1,"ppid":0,"comm":"systemd","cmdline":["/sbin/init"],"cgroup":"/init.scope"}]+kthreads()+[

@@ -6,7 +6,7 @@ import { NS_TYPES, type CgroupHierarchy, type Container, type NsMode, type NsTyp
 const POD_TYPES: NsType[] = ['net', 'ipc', 'uts', 'pid'];
 
 /** Cgroups under which a container's parent says nothing about a pod. */
-const RUNTIME_PARENTS = new Set(['/', '/docker', '/system.slice', '/machine.slice', '/lxc', '/docker.slice', '/kubepods', '/containerd']);
+const RUNTIME_PARENTS = new Set(['/', '/docker', '/system.slice', '/machine.slice', '/lxc', '/docker.slice', '/kubepods', '/containerd', '/libpod_parent']);
 
 interface Ctx {
   procs: Map<number, ProcessInfo>;
@@ -154,8 +154,22 @@ export function groupPods(
     if (c && !entry.members.includes(c)) entry.members.push(c);
   }
 
-  // 2. Inferred pods: union containers that share a non-node net or ipc namespace.
-  const loose = containers.filter((c) => ![...pods.values()].some((e) => e.members.includes(c)));
+  // 2. Podman pods: the path names the pod (machine-libpod_pod_<id>.slice, libpod_parent/<id>).
+  const placed = new Set<Container>();
+  for (const e of pods.values()) for (const c of e.members) placed.add(c);
+  const podman = new Map<string, Container[]>();
+  for (const [pid, ident] of identities) {
+    const id = ident.id.podmanPod;
+    const c = containerByPid.get(pid);
+    if (!id || !c || placed.has(c)) continue;
+    placed.add(c);
+    const list = podman.get(id);
+    if (list) list.push(c);
+    else podman.set(id, [c]);
+  }
+
+  // 3. Inferred pods: union containers that share a non-node net or ipc namespace.
+  const loose = containers.filter((c) => !placed.has(c));
   const parent = new Map<Container, Container>();
   const find = (c: Container): Container => {
     let r = c;
@@ -182,6 +196,13 @@ export function groupPods(
   }
   const out: Pod[] = [];
   for (const { pod, members } of pods.values()) out.push(finishPod(ctx, pod, members, hierarchies));
+  for (const [id, members] of podman) {
+    const pod = emptyPod(`podman:${id}`);
+    pod.name = id.slice(0, 12);
+    pod.hierarchy = members[0]!.hierarchy;
+    pod.cgroup = members.map((c) => parentPath(c.cgroup)).reduce((a, b) => commonAncestor(a, b));
+    out.push(finishPod(ctx, pod, members, hierarchies));
+  }
   for (const members of groups.values()) {
     if (members.length < 2) continue;
     const common = members.map((c) => parentPath(c.cgroup)).reduce((a, b) => commonAncestor(a, b));

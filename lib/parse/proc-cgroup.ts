@@ -13,30 +13,48 @@ export interface CgroupLine {
 const DELETED = ' (deleted)';
 
 /**
- * Parse `/proc/<pid>/cgroup`: v1 lines `id:controllers:path`, the v2 line
- * `0::path`, or both (hybrid). Split on the first two colons only: the path
- * may contain more. Returns `undefined` if any non-empty line is malformed.
+ * Parse `/proc/<pid>/cgroup` leniently: the well-formed lines, and how many
+ * lines were malformed (a v1 line with no controllers counts as malformed).
  */
-export function parseProcCgroup(text: string): CgroupLine[] | undefined {
-  const out: CgroupLine[] = [];
+export function parseProcCgroupLines(text: string): { lines: CgroupLine[]; malformed: number } {
+  const lines: CgroupLine[] = [];
+  let malformed = 0;
   for (const raw of text.split('\n')) {
     const line = raw.replace(/\r$/, '');
     if (line === '') continue;
-    const a = line.indexOf(':');
-    const b = a < 0 ? -1 : line.indexOf(':', a + 1);
-    if (b < 0) return undefined;
-    const id = line.slice(0, a);
-    const hierarchyId = Number(id);
-    // Decimal only: `Number()` would also take '', ' 1', '0x1' and '1e3'.
-    if (!/^\d+$/.test(id) || !Number.isSafeInteger(hierarchyId)) return undefined;
-    let path = line.slice(b + 1);
-    if (!path.startsWith('/')) return undefined;
-    const deleted = path.endsWith(DELETED);
-    if (deleted) path = path.slice(0, -DELETED.length);
-    const list = line.slice(a + 1, b);
-    out.push({ hierarchyId, controllers: list === '' ? [] : list.split(','), path, deleted });
+    const parsed = parseLine(line);
+    if (parsed) lines.push(parsed);
+    else malformed++;
   }
-  return out;
+  return { lines, malformed };
+}
+
+function parseLine(line: string): CgroupLine | undefined {
+  const a = line.indexOf(':');
+  const b = a < 0 ? -1 : line.indexOf(':', a + 1);
+  if (b < 0) return undefined;
+  const id = line.slice(0, a);
+  const hierarchyId = Number(id);
+  // Decimal only: `Number()` would also take '', ' 1', '0x1' and '1e3'.
+  if (!/^\d+$/.test(id) || !Number.isSafeInteger(hierarchyId)) return undefined;
+  let path = line.slice(b + 1);
+  if (!path.startsWith('/')) return undefined;
+  const deleted = path.endsWith(DELETED);
+  if (deleted) path = path.slice(0, -DELETED.length);
+  const list = line.slice(a + 1, b);
+  if (hierarchyId > 0 && list === '') return undefined;
+  return { hierarchyId, controllers: list === '' ? [] : list.split(','), path, deleted };
+}
+
+/**
+ * Parse `/proc/<pid>/cgroup`: v1 lines `id:controllers:path`, the v2 line
+ * `0::path`, or both (hybrid). Split on the first two colons only: the path
+ * may contain more. Returns `undefined` if any non-empty line is malformed;
+ * {@link parseProcCgroupLines} keeps the good lines instead.
+ */
+export function parseProcCgroup(text: string): CgroupLine[] | undefined {
+  const { lines, malformed } = parseProcCgroupLines(text);
+  return malformed ? undefined : lines;
 }
 
 /** The hierarchy key of a cgroup line: `unified` for v2, else its controllers joined by `,`. */

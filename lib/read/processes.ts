@@ -1,7 +1,7 @@
 import { NS_TYPES, type NsType, type ProcessInfo, type Warning } from '../model/types.js';
 import { parseCmdline } from '../parse/cmdline.js';
 import { isNsType, parseNsLink } from '../parse/ns-link.js';
-import { hierarchyKey, parseProcCgroup } from '../parse/proc-cgroup.js';
+import { hierarchyKey, parseProcCgroupLines } from '../parse/proc-cgroup.js';
 import { PF_KTHREAD, parseProcStat } from '../parse/proc-stat.js';
 import { parseProcStatus } from '../parse/proc-status.js';
 import { errorCode, type Source } from '../source/source.js';
@@ -145,9 +145,9 @@ export function readProcess(
     if (options.cgroups !== false) {
       const cg = text('cgroup');
       if (cg !== undefined) {
-        const lines = parseProcCgroup(cg);
-        if (lines) for (const l of lines) p.cgroups[hierarchyKey({ hierarchyId: l.hierarchyId, controllers: [...l.controllers].sort() })] = l.path;
-        else malformed('cgroup');
+        const { lines, malformed: bad } = parseProcCgroupLines(cg);
+        for (const l of lines) p.cgroups[hierarchyKey({ hierarchyId: l.hierarchyId, controllers: [...l.controllers].sort() })] = l.path;
+        if (bad) malformed('cgroup');
       }
     }
   } catch (err) {

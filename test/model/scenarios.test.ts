@@ -192,13 +192,26 @@ describe('a cgroup v1 cgroupfs-driver node (k8s-v1-cgroupfs-node)', () => {
 
 describe('a Docker host (docker-host)', () => {
   const s = scan('docker-host');
-  const ex = loadSpec<{ docker: string[]; podman: string }>('docker-host').expect!;
+  const ex = loadSpec<{ docker: string[]; podman: string; podmanPod: { id: string; infra: string; app: string } }>('docker-host').expect!;
 
-  it('finds the Docker, podman and nspawn containers and no pods', () => {
+  it('finds the Docker, podman and nspawn containers', () => {
     expect(s.containers.filter((c) => c.runtime === 'docker').map((c) => c.id).sort()).toEqual([...ex.docker].sort());
     expect(s.containers.find((c) => c.runtime === 'podman')).toMatchObject({ id: ex.podman, pids: [2301], cgroup: `/machine.slice/libpod-${ex.podman}.scope` });
     expect(s.containers.find((c) => c.runtime === 'nspawn')).toMatchObject({ id: 'debian-test', name: 'debian-test', pids: [2400] });
-    expect(s.pods).toEqual([]);
+  });
+
+  it('groups the podman pod from its slice, with the infra container as sandbox', () => {
+    expect(s.pods).toHaveLength(1);
+    const pod = s.pods[0]!;
+    expect(pod).toMatchObject({
+      key: `podman:${ex.podmanPod.id}`,
+      name: ex.podmanPod.id.slice(0, 12),
+      inferred: false,
+      cgroup: `/machine.slice/machine-libpod_pod_${ex.podmanPod.id}.slice`,
+      sandbox: { id: ex.podmanPod.infra, pid: 2501 },
+      containers: [ex.podmanPod.infra, ex.podmanPod.app],
+    });
+    expect(pod.namespaces).toMatchObject({ net: 'pod', ipc: 'pod', uts: 'pod', pid: 'container', mnt: 'container' });
   });
 
   it('keeps the podman conmon monitor out of the containers', () => {
@@ -238,5 +251,7 @@ describe('a broken capture (broken-capture)', () => {
     expect(p104.ns).toEqual({});
     expect(p104.cgroups.unified).toBe('/system.slice/d.service');
     expect(s.processes.find((p) => p.pid === 101)!.comm).toBe('badstat');
+    // The well-formed line of a cgroup file with a garbage line is kept.
+    expect(s.processes.find((p) => p.pid === 102)!.cgroups).toEqual({ unified: '/system.slice/b.service' });
   });
 });
