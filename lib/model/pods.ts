@@ -13,13 +13,23 @@ interface Ctx {
   node: Partial<Record<NsType, number>>;
 }
 
-/** The process that stands for a container: its first (lowest) pid. */
+/**
+ * The process that stands for a container: its init (pid 1 in its own pid
+ * namespace, from `NSpid`), else its lowest pid that is in some namespace of
+ * its own, else its lowest pid. A helper left in the container's cgroup but
+ * in the node's namespaces (an `unshare` wrapper) does not stand for it.
+ */
 function mainProcess(ctx: Ctx, c: Container): ProcessInfo | undefined {
+  let fallback: ProcessInfo | undefined;
+  let isolated: ProcessInfo | undefined;
   for (const pid of c.pids) {
     const p = ctx.procs.get(pid);
-    if (p) return p;
+    if (!p) continue;
+    if (p.nspid && p.nspid.length > 1 && p.nspid[p.nspid.length - 1] === 1) return p;
+    fallback ??= p;
+    if (!isolated && POD_TYPES.concat('mnt').some((t) => p.ns[t] !== undefined && p.ns[t] !== ctx.node[t])) isolated = p;
   }
-  return undefined;
+  return isolated ?? fallback;
 }
 
 function nsOf(ctx: Ctx, c: Container, type: NsType): number | undefined {
@@ -91,7 +101,7 @@ function finishPod(ctx: Ctx, pod: Pod, members: Container[], hierarchies: Cgroup
   const sandbox = pickSandbox(ctx, members);
   if (sandbox) {
     sandbox.role = 'sandbox';
-    pod.sandbox = { id: sandbox.id, pid: sandbox.pids[0] ?? null };
+    pod.sandbox = { id: sandbox.id, pid: mainProcess(ctx, sandbox)?.pid ?? null };
   }
   const sorted = [...members].sort((a, b) => (a === sandbox ? -1 : b === sandbox ? 1 : a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   pod.containers = sorted.map((c) => c.id);

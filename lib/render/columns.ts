@@ -4,6 +4,8 @@ import { ellipsize, width } from './safe.js';
 export interface ColumnSpec {
   header: string;
   right?: boolean;
+  /** May be cut with `…` so the line fits the width (lsns truncates COMMAND this way). */
+  trunc?: boolean;
 }
 
 /** Options for {@link renderColumns}. */
@@ -24,9 +26,17 @@ export interface ColumnsOptions {
  * to the terminal width.
  */
 export function renderColumns(cols: ColumnSpec[], rows: string[][], o: ColumnsOptions = {}): string {
-  const all = o.noHeadings ? rows : [cols.map((c) => c.header), ...rows];
+  let all = o.noHeadings ? rows : [cols.map((c) => c.header), ...rows];
   if (o.raw) return all.map((r) => r.map((c) => c.replace(/ /g, '\\x20')).join(' ')).join('\n') + (all.length ? '\n' : '');
-  const widths = cols.map((_, i) => Math.max(0, ...all.map((r) => width(r[i] ?? ''))));
+  let widths = cols.map((_, i) => Math.max(0, ...all.map((r) => width(r[i] ?? ''))));
+  const t = cols.findIndex((c) => c.trunc);
+  const total = widths.reduce((a, b) => a + b, 0) + cols.length - 1;
+  if (o.width && o.width > 0 && t >= 0 && total > o.width) {
+    // Cut the truncatable column (not below its header or 10 columns) so the rest fits.
+    const keep = Math.max((widths[t] as number) - (total - o.width), 10, width(cols[t]!.header));
+    all = all.map((r) => r.map((c, i) => (i === t ? ellipsize(c, keep) : c)));
+    widths = widths.map((w, i) => (i === t ? Math.min(w, keep) : w));
+  }
   const lines = all.map((r, ri) => {
     const cells = cols.map((c, i) => {
       const v = r[i] ?? '';

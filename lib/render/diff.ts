@@ -33,8 +33,24 @@ export function renderDiff(d: DiffResult, r: RenderOptions): string {
       .join('\n'),
   );
   out.push('');
-  const cgRows = d.cgroups.map((c) => [c.hierarchy, safe(c.a ?? '?'), safe(c.b ?? '?'), safe(c.common ?? '?')]);
-  out.push(renderColumns([{ header: 'CGROUP' }, { header: `PID ${d.a.pid}` }, { header: `PID ${d.b.pid}` }, { header: 'COMMON ANCESTOR' }], cgRows, { header: st.header }).trimEnd());
+  // Hierarchies that place both processes alike are shown once.
+  const groups = new Map<string, { names: string[]; a: string | null; b: string | null; common: string | null }>();
+  for (const c of d.cgroups) {
+    const key = `${c.a}\0${c.b}`;
+    const g = groups.get(key);
+    if (g) g.names.push(c.hierarchy);
+    else groups.set(key, { names: [c.hierarchy], a: c.a, b: c.b, common: c.common });
+  }
+  const w = Math.max(String(Math.max(d.a.pid, d.b.pid)).length, 'common'.length);
+  for (const g of groups.values()) {
+    out.push(`${st.header('CGROUP')} ${g.names.join(', ')}`);
+    if (g.a === g.b) out.push(`  ${'both'.padStart(w)}  ${safe(g.a ?? '?')}`);
+    else {
+      out.push(`  ${String(d.a.pid).padStart(w)}  ${safe(g.a ?? '?')}`);
+      out.push(`  ${String(d.b.pid).padStart(w)}  ${safe(g.b ?? '?')}`);
+      out.push(`  ${'common'.padStart(w)}  ${safe(g.common ?? '?')}`);
+    }
+  }
   out.push('');
   out.push(safe(d.verdict));
   return out.join('\n') + '\n';

@@ -84,7 +84,17 @@ export function renderInspect(s: Snapshot, pid: number, r: RenderOptions): strin
   ]);
   out.push(renderColumns([{ header: 'TYPE' }, { header: 'NS', right: true }, { header: 'OF' }, { header: 'NPROCS', right: true }, { header: 'SHARED WITH' }], nsRows, { header: st.header, width: r.width }).trimEnd());
   out.push('');
-  const cgRows = i.cgroups.map((c) => [c.hierarchy, safe(c.path), c.limits ? formatLimits(c.limits) : '']);
-  out.push(renderColumns([{ header: 'HIERARCHY' }, { header: 'CGROUP' }, { header: 'LIMITS' }], cgRows, { header: st.header }).trimEnd());
+  // One line per distinct cgroup path, with the hierarchies that place the process there.
+  const byPath = new Map<string, { names: string[]; limits: Limits }>();
+  for (const c of i.cgroups) {
+    const g = byPath.get(c.path) ?? { names: [], limits: {} };
+    g.names.push(c.hierarchy);
+    if (c.limits) Object.assign(g.limits, c.limits);
+    byPath.set(c.path, g);
+  }
+  for (const [path, g] of byPath) {
+    out.push(`${st.header('CGROUP')} ${safe(path)}`);
+    out.push(`  ${g.names.join(', ')}${Object.keys(g.limits).length ? `; limits ${formatLimits(g.limits)}` : ''}`);
+  }
   return out.join('\n') + '\n';
 }

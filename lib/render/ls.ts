@@ -87,7 +87,7 @@ export function renderLs(s: Snapshot, o: LsOptions, r: RenderOptions): string {
   const cols = lsColumns(o.columns);
   const rows = lsNamespaces(s, o).map((ns) => cols.map((c) => String(c.get({ ns, snapshot: s }) ?? '')));
   return renderColumns(
-    cols.map((c) => ({ header: c.name, right: c.right })),
+    cols.map((c) => ({ header: c.name, right: c.right, trunc: c.name === 'COMMAND' })),
     rows,
     { noHeadings: o.noHeadings, raw: o.raw, width: o.noTruncate || o.raw ? 0 : r.width, header: styles(r).header },
   );
