@@ -12,11 +12,12 @@ import { diff } from '../lib/model/diff.js';
 import { NS_TYPES, type NsType, type Snapshot } from '../lib/model/types.js';
 import { renderDiff } from '../lib/render/diff.js';
 import { renderJson } from '../lib/render/json.js';
-import { inspectProcess, renderInspect } from '../lib/render/inspect.js';
+import { inspectProcess } from '../lib/model/inspect.js';
+import { renderInspect } from '../lib/render/inspect.js';
 import { lsColumns, lsJson, renderLs, renderLsColumnList } from '../lib/render/ls.js';
 import { podsJson, renderPods } from '../lib/render/pods.js';
 import type { RenderOptions } from '../lib/render/style.js';
-import { pickHierarchy, renderTree, treeJson } from '../lib/render/tree.js';
+import { renderTree, treeJson } from '../lib/render/tree.js';
 import { captureHost } from '../lib/source/capture.js';
 import { writeUserFile } from '../lib/source/files.js';
 import { createFsSource } from '../lib/source/fs-source.js';
@@ -38,6 +39,7 @@ const EPILOGUE = `Exit status: 0 success (warnings go to stderr), 1 an error you
 Docs: docs/cli.md`;
 
 function renderOptions(g: Global, defaultWidth: number): RenderOptions {
+  if (g.width !== undefined && (!Number.isInteger(g.width) || g.width < 0)) throw new UsageError(`--width must be a whole number of columns, got "${g.width}"`);
   const env = process.env;
   let color: boolean;
   if (g.color !== undefined) color = g.color;
@@ -66,8 +68,9 @@ async function load(g: Global, scan: LoadOptions['scan']): Promise<Snapshot> {
 }
 
 function pidArg(name: string, v: unknown): number {
-  const n = Number(v);
-  if (!Number.isSafeInteger(n) || n <= 0 || String(v).trim() === '') throw new UsageError(`${name} must be a process id (a positive integer), got "${String(v)}"`);
+  const text = String(v);
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${name} must be a process id (a positive integer), got "${text}"`);
   return n;
 }
 
@@ -108,8 +111,7 @@ async function main(argv: string[]): Promise<number> {
           .example('$0 tree /kubepods.slice --ns', 'only the pods, with namespace sharing')
           .example('$0 tree -c memory -a', 'the v1 memory controller tree with empty cgroups'),
       async (a) => {
-        const snap = await load(a, { hierarchies: a.controller ? [a.controller.replace(/^systemd$/, 'name=systemd')] : 'all', limits: false });
-        if (!a.from && !a.demo && !a.controller) pickHierarchy(snap);
+        const snap = await load(a, { hierarchies: a.controller ? [a.controller.replace(/^systemd$/, 'name=systemd')] : 'primary', limits: false });
         const o = { cgroup: a.cgroup, controller: a.controller, all: a.all, kernel: a.kernel, full: a.full, ns: a.ns };
         if (a.json) json(treeJson(snap, o));
         else out(renderTree(snap, o, renderOptions(a, 80)));
@@ -132,7 +134,8 @@ async function main(argv: string[]): Promise<number> {
           .example('$0 ls -J', 'the JSON of `lsns -J -l`, for scripts written for lsns'),
       async (a) => {
         if (a['list-columns']) return out(renderLsColumnList());
-        const columns = a.output?.split(',').filter(Boolean);
+        const columns = a.output?.split(',').map((c) => c.trim());
+        if (columns && columns.some((c) => c === '')) throw new UsageError(`--output needs column names separated by commas, got "${a.output}"`);
         lsColumns(columns);
         const o = { columns, type: a.type as NsType | undefined, pid: a.task === undefined ? undefined : pidArg('--task', a.task), noHeadings: a.noheadings, raw: a.raw, noTruncate: a.notruncate };
         const snap = await load(a, { hierarchies: 'none', limits: false });

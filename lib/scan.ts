@@ -30,8 +30,8 @@ export interface ScanOptions {
   cmdline?: boolean;
 }
 
-/** Make sure the root holds a procfs-like `/proc`; throw an {@link NsviewError} naming it otherwise. */
-function checkRoot(source: Source): void {
+/** The pids under the root's `/proc`; throws an {@link NsviewError} naming it if it is not a procfs. */
+export function listRootPids(source: Source): number[] {
   const where = source.root === '/' ? '/proc' : `${source.root.replace(/\/+$/, '')}/proc`;
   let pids: number[];
   try {
@@ -40,6 +40,7 @@ function checkRoot(source: Source): void {
     throw new NsviewError('unusable-root', `cannot scan ${where}: ${reason(err)}`);
   }
   if (pids.length === 0) throw new NsviewError('unusable-root', `cannot scan ${where}: not a procfs (no process directories)`);
+  return pids;
 }
 
 /**
@@ -59,7 +60,7 @@ export async function scan(options: ScanOptions = {}): Promise<Snapshot> {
 /** The synchronous form of {@link scan}, for scripts and benchmarks that loop. */
 export function scanSync(options: ScanOptions = {}): Snapshot {
   const source = options.source ?? createFsSource(options.root ?? '/');
-  checkRoot(source);
+  const pids = listRootPids(source);
   const warnings: Warning[] = [];
   let users = new Map<number, string>();
   try {
@@ -70,6 +71,7 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
   const readNs = options.namespaces !== false;
   const processes = readProcesses(
     source,
+    pids,
     users,
     { namespaces: readNs, status: options.status, cmdline: options.cmdline, cgroups: true },
     warnings,

@@ -480,7 +480,7 @@ function checkCgls(s: Sample): void {
       }
       // The sandbox, as the pod model picks it (the container running `pause`).
       const members = [...pod.containers.values()].map((c) => c.container);
-      const sandbox = pickSandbox({ procs: view.procs, node: {} }, members);
+      const sandbox = pickSandbox({ procs: view.procs, node: {}, main: new Map() }, members);
       expect(sandbox?.id, `sandbox of ${want.podUid}`).toBe(want.containers.find((c) => c.sandbox)?.containerId);
     }
   }

@@ -1,23 +1,27 @@
-import type { CgroupHierarchy, CgroupNode } from './types.js';
+import { NsviewError } from '../errors.js';
+import { UNIFIED, type CgroupHierarchy, type CgroupNode, type Snapshot } from './types.js';
 
-/** The node at `path` in a hierarchy, or `undefined`. */
+const indexes = new WeakMap<CgroupHierarchy, Map<string, CgroupNode>>();
+
+/** The node at `path` in a hierarchy, or `undefined` (an index by path is built on first use). */
 export function findNode(h: CgroupHierarchy, path: string): CgroupNode | undefined {
-  if (path === '/' || path === '') return h.root;
-  let node: CgroupNode | undefined = h.root;
-  let at = '';
-  for (const seg of path.split('/')) {
-    if (seg === '') continue;
-    at += '/' + seg;
-    node = node.children.find((c) => c.path === at);
-    if (!node) return undefined;
+  let index = indexes.get(h);
+  if (!index) {
+    index = new Map();
+    const stack = [h.root];
+    while (stack.length) {
+      const n = stack.pop()!;
+      index.set(n.path, n);
+      for (const c of n.children) stack.push(c);
+    }
+    indexes.set(h, index);
   }
-  return node;
+  return index.get(path === '' ? '/' : path);
 }
 
-/** Visit every node of a tree, depth first, parents before children. */
-export function* walkNodes(node: CgroupNode): Generator<CgroupNode> {
-  yield node;
-  for (const c of node.children) yield* walkNodes(c);
+/** Order hierarchy keys as nsview shows them: the unified (v2) one first, then v1 keys by name. */
+export function compareHierarchyKeys(a: string, b: string): number {
+  return a === b ? 0 : a === UNIFIED ? -1 : b === UNIFIED ? 1 : a < b ? -1 : 1;
 }
 
 /** The nearest common ancestor of two cgroup paths (`/` at worst). */
@@ -39,4 +43,34 @@ export function baseName(path: string): string {
 export function parentPath(path: string): string {
   const i = path.lastIndexOf('/');
   return i <= 0 ? '/' : path.slice(0, i);
+}
+
+/**
+ * The hierarchy a tree shows: the asked controller (`memory`, `systemd`, `unified`),
+ * else v2, else `name=systemd`, else the first, as `systemd-cgls` chooses.
+ * Throws an {@link NsviewError} naming the controller if it is not mounted.
+ */
+export function pickHierarchy(s: Snapshot, controller?: string): CgroupHierarchy {
+  const hs = s.hierarchies;
+  if (controller) {
+    const want = controller === 'unified' || controller === 'v2' ? UNIFIED : controller.replace(/^systemd$/, 'name=systemd');
+    const h = hs.find((x) => x.key === want || x.controllers.includes(want));
+    if (!h) {
+      const known = hs.map((x) => x.key).join(', ') || 'none';
+      throw new NsviewError('bad-argument', `no cgroup hierarchy for controller "${controller}" (mounted: ${known})`);
+    }
+    return h;
+  }
+  const h = hs.find((x) => x.key === UNIFIED) ?? hs.find((x) => x.key === 'name=systemd') ?? hs[0];
+  if (!h) throw new NsviewError('unusable-root', `no cgroup hierarchy mounted under ${s.root} (see /proc/self/mountinfo)`);
+  return h;
+}
+
+/** The node of `path` (default: the hierarchy's root) in `h`; throws an {@link NsviewError} naming a missing cgroup. */
+export function subtree(h: CgroupHierarchy, path?: string): CgroupNode {
+  if (!path || path === '/') return h.root;
+  const at = '/' + path.replace(/^\/+|\/+$/g, '');
+  const node = findNode(h, at);
+  if (!node) throw new NsviewError('bad-argument', `no cgroup ${at} in the ${h.key === UNIFIED ? 'v2' : h.key} hierarchy`);
+  return node;
 }

@@ -1,5 +1,5 @@
-import { NsviewError } from '../errors.js';
-import { commonAncestor } from './cgroup-tree.js';
+import { unknownPid } from '../errors.js';
+import { commonAncestor, compareHierarchyKeys } from './cgroup-tree.js';
 import { indexSnapshot } from './index-snapshot.js';
 import { NS_TYPES, type NsType, type Snapshot } from './types.js';
 
@@ -66,7 +66,7 @@ export function diff(snapshot: Snapshot, pidA: number, pidB: number): DiffResult
   const pa = ix.process(pidA);
   const pb = ix.process(pidB);
   for (const [pid, p] of [[pidA, pa], [pidB, pb]] as const) {
-    if (!p) throw new NsviewError('unknown-pid', `no process with pid ${pid} in ${snapshot.root === '/' ? 'this host' : snapshot.root}`);
+    if (!p) throw unknownPid(pid, snapshot.root);
   }
   const a = pa!;
   const b = pb!;
@@ -76,9 +76,7 @@ export function diff(snapshot: Snapshot, pidA: number, pidB: number): DiffResult
     const shared = x === null || y === null ? null : x === y;
     return { type, a: x, b: y, shared, node: shared === true && snapshot.nodeNamespaces[type] === x };
   });
-  const keys = [...new Set([...Object.keys(a.cgroups), ...Object.keys(b.cgroups)])].sort((k1, k2) =>
-    k1 === 'unified' ? -1 : k2 === 'unified' ? 1 : k1 < k2 ? -1 : k1 > k2 ? 1 : 0,
-  );
+  const keys = [...new Set([...Object.keys(a.cgroups), ...Object.keys(b.cgroups)])].sort(compareHierarchyKeys);
   const cgroups: CgroupComparison[] = keys.map((hierarchy) => {
     const x = a.cgroups[hierarchy] ?? null;
     const y = b.cgroups[hierarchy] ?? null;

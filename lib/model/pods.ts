@@ -11,6 +11,8 @@ const RUNTIME_PARENTS = new Set(['/', '/docker', '/system.slice', '/machine.slic
 interface Ctx {
   procs: Map<number, ProcessInfo>;
   node: Partial<Record<NsType, number>>;
+  /** Main process per container, computed once. */
+  main: Map<Container, ProcessInfo | undefined>;
 }
 
 /**
@@ -20,6 +22,13 @@ interface Ctx {
  * in the node's namespaces (an `unshare` wrapper) does not stand for it.
  */
 function mainProcess(ctx: Ctx, c: Container): ProcessInfo | undefined {
+  if (ctx.main.has(c)) return ctx.main.get(c);
+  const p = findMainProcess(ctx, c);
+  ctx.main.set(c, p);
+  return p;
+}
+
+function findMainProcess(ctx: Ctx, c: Container): ProcessInfo | undefined {
   let fallback: ProcessInfo | undefined;
   let isolated: ProcessInfo | undefined;
   for (const pid of c.pids) {
@@ -141,8 +150,8 @@ export function groupPods(
   identities: Map<number, ProcessIdentity>,
   hierarchies: CgroupHierarchy[],
 ): Pod[] {
-  const ctx: Ctx = { procs: new Map(processes.map((p) => [p.pid, p])), node: nodeNs };
-  const pods = new Map<string, { pod: Pod; members: Container[] }>();
+  const ctx: Ctx = { procs: new Map(processes.map((p) => [p.pid, p])), node: nodeNs, main: new Map() };
+  const pods = new Map<string, { pod: Pod; members: Set<Container> }>();
 
   // 1. Kubelet pods: every process whose path names a pod; containers follow their processes.
   const containerByPid = new Map<number, Container>();
@@ -158,10 +167,10 @@ export function groupPods(
       pod.driver = pp.driver;
       pod.hierarchy = ident.hierarchy;
       pod.cgroup = pp.cgroup;
-      pods.set(pp.uid, (entry = { pod, members: [] }));
+      pods.set(pp.uid, (entry = { pod, members: new Set() }));
     }
     const c = containerByPid.get(pid);
-    if (c && !entry.members.includes(c)) entry.members.push(c);
+    if (c) entry.members.add(c);
   }
 
   // 2. Podman pods: the path names the pod (machine-libpod_pod_<id>.slice, libpod_parent/<id>).
@@ -205,7 +214,7 @@ export function groupPods(
     else groups.set(r, [c]);
   }
   const out: Pod[] = [];
-  for (const { pod, members } of pods.values()) out.push(finishPod(ctx, pod, members, hierarchies));
+  for (const { pod, members } of pods.values()) out.push(finishPod(ctx, pod, [...members], hierarchies));
   for (const [id, members] of podman) {
     const pod = emptyPod(`podman:${id}`);
     pod.name = id.slice(0, 12);
@@ -213,10 +222,15 @@ export function groupPods(
     pod.cgroup = members.map((c) => parentPath(c.cgroup)).reduce((a, b) => commonAncestor(a, b));
     out.push(finishPod(ctx, pod, members, hierarchies));
   }
-  for (const members of groups.values()) {
-    if (members.length < 2) continue;
-    const common = members.map((c) => parentPath(c.cgroup)).reduce((a, b) => commonAncestor(a, b));
-    const named = !RUNTIME_PARENTS.has(common) && members.every((c) => c.hierarchy === members[0]!.hierarchy);
+  const inferred = [...groups.values()]
+    .filter((members) => members.length >= 2)
+    .map((members) => ({ members, common: members.map((c) => parentPath(c.cgroup)).reduce((a, b) => commonAncestor(a, b)) }));
+  const perParent = new Map<string, number>();
+  for (const g of inferred) perParent.set(g.common, (perParent.get(g.common) ?? 0) + 1);
+  for (const { members, common } of inferred) {
+    // Named after the parent cgroup only when the pod has it to itself (not a runtime's
+    // shared parent, and no other group under it); else after its sandbox's short id.
+    const named = !RUNTIME_PARENTS.has(common) && perParent.get(common) === 1 && members.every((c) => c.hierarchy === members[0]!.hierarchy);
     const pod = emptyPod('');
     pod.inferred = true;
     if (named) {
@@ -224,8 +238,8 @@ export function groupPods(
       pod.hierarchy = members[0]!.hierarchy;
     }
     finishPod(ctx, pod, members, hierarchies);
-    const sandboxId = pod.sandbox?.id ?? pod.containers[0] ?? '';
-    pod.name = named ? baseName(common) : sandboxId.slice(0, 12);
+    const shortId = (pod.sandbox?.id ?? pod.containers[0] ?? '').slice(0, 12);
+    pod.name = named ? baseName(common) : RUNTIME_PARENTS.has(common) ? shortId : `${baseName(common)}-${shortId}`;
     pod.key = `inferred:${pod.name}`;
     for (const c of members) c.pod = pod.key;
     out.push(pod);

@@ -36,29 +36,42 @@ export function parseSnapshot(text: string, where = 'snapshot'): Snapshot {
     if (!Array.isArray(data[key])) bad(`"${key}" is not an array`);
   }
   if (!isObj(data.nodeNamespaces)) bad('"nodeNamespaces" is not an object');
-  (data.processes as unknown[]).forEach((p, i) => {
-    if (!isObj(p) || !isInt(p.pid) || typeof p.comm !== 'string' || !Array.isArray(p.cmdline) || !isObj(p.ns) || !isObj(p.cgroups)) {
-      bad(`processes[${i}] is malformed`);
-    }
-  });
-  (data.namespaces as unknown[]).forEach((n, i) => {
-    if (!isObj(n) || !(NS_TYPES as readonly unknown[]).includes(n.type) || !isInt(n.inode) || !isIntArray(n.pids)) bad(`namespaces[${i}] is malformed`);
-  });
-  (data.containers as unknown[]).forEach((c, i) => {
-    if (!isObj(c) || typeof c.id !== 'string' || typeof c.runtime !== 'string' || typeof c.cgroup !== 'string' || !isIntArray(c.pids)) {
-      bad(`containers[${i}] is malformed`);
-    }
-  });
-  (data.pods as unknown[]).forEach((p, i) => {
-    if (!isObj(p) || typeof p.key !== 'string' || !Array.isArray(p.containers) || !isObj(p.namespaces)) bad(`pods[${i}] is malformed`);
-  });
+  const str = (v: unknown): boolean => typeof v === 'string';
+  const strOrNull = (v: unknown): boolean => v === null || typeof v === 'string';
+  const intOrNull = (v: unknown): boolean => v === null || isInt(v);
+  const record = (v: unknown, ok: (x: unknown) => boolean): boolean => isObj(v) && Object.values(v).every(ok);
+  const each = (key: string, ok: (x: Record<string, unknown>) => boolean): void => {
+    (data[key] as unknown[]).forEach((x, i) => {
+      if (!isObj(x) || !ok(x)) bad(`${key}[${i}] is malformed`);
+    });
+  };
+  each(
+    'processes',
+    (p) =>
+      isInt(p.pid) && str(p.comm) && Array.isArray(p.cmdline) && p.cmdline.every(str) && record(p.ns, isInt) &&
+      record(p.cgroups, str) && intOrNull(p.ppid) && intOrNull(p.uid) && strOrNull(p.user) && typeof p.kernelThread === 'boolean' &&
+      (p.nspid === null || isIntArray(p.nspid)),
+  );
+  each('namespaces', (n) => (NS_TYPES as readonly unknown[]).includes(n.type) && isInt(n.inode) && isIntArray(n.pids));
+  each('containers', (c) => str(c.id) && str(c.runtime) && str(c.cgroup) && str(c.hierarchy) && str(c.role) && isIntArray(c.pids) && strOrNull(c.pod) && strOrNull(c.name));
+  each(
+    'pods',
+    (p) =>
+      str(p.key) && strOrNull(p.uid) && strOrNull(p.name) && strOrNull(p.qos) && strOrNull(p.cgroup) && strOrNull(p.hierarchy) &&
+      Array.isArray(p.containers) && p.containers.every(str) && record(p.namespaces, str) &&
+      (p.sandbox === null || (isObj(p.sandbox) && str(p.sandbox.id) && intOrNull(p.sandbox.pid))),
+  );
+  each('warnings', (w) => str(w.code) && str(w.message));
+  if (!record(data.nodeNamespaces, isInt)) bad('"nodeNamespaces" is malformed');
   const checkNode = (n: unknown, where2: string, depth: number): void => {
     if (depth > 256) bad(`${where2} is nested too deeply`);
     if (!isObj(n) || typeof n.path !== 'string' || !isIntArray(n.pids) || !Array.isArray(n.children)) bad(`${where2} is malformed`);
     (n as { children: unknown[] }).children.forEach((c, i) => checkNode(c, `${where2}.children[${i}]`, depth + 1));
   };
   (data.hierarchies as unknown[]).forEach((h, i) => {
-    if (!isObj(h) || typeof h.key !== 'string') bad(`hierarchies[${i}] is malformed`);
+    if (!isObj(h) || !str(h.key) || (h.version !== 1 && h.version !== 2) || !Array.isArray(h.controllers) || !h.controllers.every(str)) {
+      bad(`hierarchies[${i}] is malformed`);
+    }
     checkNode((h as Record<string, unknown>).root, `hierarchies[${i}].root`, 0);
   });
   return data as unknown as Snapshot;

@@ -35,7 +35,7 @@ export interface ProcessInfo {
   comm: string;
   /** Arguments from `cmdline`; empty for kernel threads and zombies. */
   cmdline: string[];
-  /** True for kernel threads (children of kthreadd, or pid 2 itself, with no cmdline). */
+  /** True for kernel threads: the `PF_KTHREAD` flag in `stat` (or, where flags are missing, a child of kthreadd with no cmdline). */
   kernelThread: boolean;
   /** Real uid from `status`. */
   uid: number | null;
@@ -89,7 +89,7 @@ export interface CgroupHierarchy {
   controllers: string[];
   /** Where it is mounted on the host. */
   mountPoint: string;
-  /** The cgroup path the mount shows as its root (`/` unless mounted from inside a cgroup namespace). */
+  /** The cgroup path the mount shows as its root: `/`, or a subtree (a bind mount, or a mount made inside a cgroup namespace). Node paths start from it. */
   mountRoot: string;
   root: CgroupNode;
 }
@@ -146,7 +146,7 @@ export interface Warning {
   pid?: number;
 }
 
-/** Everything one scan rebuilt. Serialises to JSON with {@link JSON.stringify} and loads back with `loadSnapshot`. */
+/** Everything one scan rebuilt. Serialises to JSON with `stringifySnapshot` (or `JSON.stringify`) and loads back with `parseSnapshot`. */
 export interface Snapshot {
   format: 'nsview-snapshot';
   version: 1;

@@ -23,11 +23,12 @@ function unescapeOctal(s: string): string {
 /**
  * Find the cgroup mounts in `/proc/<pid>/mountinfo`. Lines that are not
  * cgroup mounts are ignored; malformed lines are counted in `malformed`.
- * When a hierarchy is mounted more than once, the first mount wins.
+ * When a hierarchy is mounted more than once, a mount of its root (`/`) wins
+ * over a bind mount of a subtree; otherwise the first mount wins.
  */
 export function parseCgroupMounts(text: string): { mounts: CgroupMount[]; malformed: number } {
   const mounts: CgroupMount[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, number>();
   let malformed = 0;
   for (const raw of text.split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
@@ -51,9 +52,14 @@ export function parseCgroupMounts(text: string): { mounts: CgroupMount[]; malfor
     const superOpts = (right[2] as string).split(',');
     const controllers = fstype === 'cgroup2' ? [] : superOpts.filter((o) => V1_CONTROLLERS.has(o) || o.startsWith('name='));
     const key = fstype === 'cgroup2' ? 'unified' : controllers.join(',');
-    if (seen.has(key)) continue;
-    seen.add(key);
-    mounts.push({ version: fstype === 'cgroup2' ? 2 : 1, mountPoint, root, controllers });
+    const mount: CgroupMount = { version: fstype === 'cgroup2' ? 2 : 1, mountPoint, root, controllers };
+    const at = seen.get(key);
+    if (at === undefined) {
+      seen.set(key, mounts.length);
+      mounts.push(mount);
+    } else if (root === '/' && mounts[at]!.root !== '/') {
+      mounts[at] = mount;
+    }
   }
   return { mounts, malformed };
 }

@@ -1,5 +1,8 @@
 import { NS_TYPES, type NsType } from '../model/types.js';
 
+/** The links under `/proc/<pid>/ns/`: the eight types plus the `*_for_children` ones. */
+export const NS_LINK_NAMES = [...NS_TYPES, 'pid_for_children', 'time_for_children'] as const;
+
 /** A parsed namespace link: `net:[4026531840]` → `{ type: 'net', inode: 4026531840 }`. */
 export interface NsLink {
   type: string;

@@ -1,11 +1,16 @@
+import { compareHierarchyKeys } from '../model/cgroup-tree.js';
 import { UNIFIED, type CgroupHierarchy, type CgroupNode, type Limits, type Warning } from '../model/types.js';
 import { parseCgroupProcs, parseCpuMax, parseMaxValue, parseV1Cpu, parseV1Memory } from '../parse/cgroupfs.js';
 import { parseCgroupMounts, type CgroupMount } from '../parse/mountinfo.js';
 import type { Source } from '../source/source.js';
 import { classify, reason } from './tolerate.js';
 
-/** Which hierarchies to walk: all, none, or those whose key is listed (`unified`, `memory`, `cpu,cpuacct`). */
-export type HierarchySelection = 'all' | 'none' | string[];
+/**
+ * Which hierarchies to walk: all, none, `primary` (the one `systemd-cgls` shows:
+ * v2 if mounted, else `name=systemd`, else the first), or those whose key or
+ * controller is listed (`unified`, `memory`, `cpu,cpuacct`).
+ */
+export type HierarchySelection = 'all' | 'none' | 'primary' | string[];
 
 /** Options for {@link readHierarchies}. */
 export interface CgroupReadOptions {
@@ -37,9 +42,13 @@ export function mountKey(m: CgroupMount): string {
 }
 
 /** True if a selection includes the hierarchy of this mount. */
-export function selects(selection: HierarchySelection, m: CgroupMount): boolean {
+export function selects(selection: HierarchySelection, m: CgroupMount, mounts: CgroupMount[] = [m]): boolean {
   if (selection === 'all') return true;
   if (selection === 'none') return false;
+  if (selection === 'primary') {
+    const primary = mounts.find((x) => x.version === 2) ?? mounts.find((x) => x.controllers.includes('name=systemd')) ?? mounts[0];
+    return primary === m;
+  }
   const key = mountKey(m);
   return selection.some((s) => s === key || (m.version === 1 && m.controllers.includes(s)));
 }
@@ -49,12 +58,14 @@ export function readHierarchies(source: Source, mounts: CgroupMount[], options: 
   const selection = options.hierarchies ?? 'all';
   const out: CgroupHierarchy[] = [];
   for (const m of mounts) {
-    if (!selects(selection, m)) continue;
-    const root = walk(source, m, m.mountPoint, '/', options.limits !== false, warnings);
+    if (!selects(selection, m, mounts)) continue;
+    // Node paths are cgroup paths, as /proc/<pid>/cgroup shows them: a mount of a
+    // subtree (mount root `/kubepods.slice`) puts its nodes under that path.
+    const root = walk(source, m, m.mountPoint, m.root, options.limits !== false, warnings);
     if (!root) continue;
     out.push({ key: mountKey(m), version: m.version, controllers: m.controllers, mountPoint: m.mountPoint, mountRoot: m.root, root });
   }
-  return out.sort((a, b) => (a.key === UNIFIED ? -1 : b.key === UNIFIED ? 1 : a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return out.sort((a, b) => compareHierarchyKeys(a.key, b.key));
 }
 
 const MAX_DEPTH = 64;

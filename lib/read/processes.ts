@@ -1,6 +1,6 @@
-import { NS_TYPES, type NsType, type ProcessInfo, type Warning } from '../model/types.js';
+import type { NsType, ProcessInfo, Warning } from '../model/types.js';
 import { parseCmdline } from '../parse/cmdline.js';
-import { isNsType, parseNsLink } from '../parse/ns-link.js';
+import { NS_LINK_NAMES, isNsType, parseNsLink } from '../parse/ns-link.js';
 import { hierarchyKey, parseProcCgroupLines } from '../parse/proc-cgroup.js';
 import { PF_KTHREAD, parseProcStat } from '../parse/proc-stat.js';
 import { parseProcStatus } from '../parse/proc-status.js';
@@ -19,16 +19,15 @@ export interface ProcessReadOptions {
   cmdline?: boolean;
 }
 
-const NS_LINKS = [...NS_TYPES, 'pid_for_children', 'time_for_children'] as const;
 
 /** The pids under `/proc`, ascending. */
 export function listPids(source: Source): number[] {
   const pids: number[] = [];
-  for (const e of source.readDir('/proc')) {
-    const c = e.name.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    const pid = Number(e.name);
-    if (Number.isSafeInteger(pid) && pid > 0 && String(pid) === e.name) pids.push(pid);
+  for (const name of source.readNames('/proc')) {
+    const c = name.charCodeAt(0);
+    if (c < 49 || c > 57) continue;
+    const pid = Number(name);
+    if (Number.isSafeInteger(pid) && String(pid) === name) pids.push(pid);
   }
   return pids.sort((a, b) => a - b);
 }
@@ -36,19 +35,20 @@ export function listPids(source: Source): number[] {
 class Vanished extends Error {}
 
 /**
- * Read every process under `/proc`. A process that exits during the scan is
- * dropped; one whose files cannot all be read is kept with what could be read.
- * Both, and malformed files, are reported in `warnings`; nothing is thrown
- * for a single process.
+ * Read the given processes (from {@link listPids}). A process that exits
+ * during the scan is dropped; one whose files cannot all be read is kept with
+ * what could be read. Both, and malformed files, are reported in `warnings`;
+ * nothing is thrown for a single process.
  */
 export function readProcesses(
   source: Source,
+  pids: number[],
   users: Map<number, string>,
   options: ProcessReadOptions,
   warnings: Warning[],
 ): ProcessInfo[] {
   const out: ProcessInfo[] = [];
-  for (const pid of listPids(source)) {
+  for (const pid of pids) {
     const p = readProcess(source, pid, users, options, warnings);
     if (p) out.push(p);
   }
@@ -173,7 +173,7 @@ function readNamespaces(
   fail: (path: string, err: unknown) => undefined,
   malformed: (name: string) => void,
 ): void {
-  for (const name of NS_LINKS) {
+  for (const name of NS_LINK_NAMES) {
     const path = `${dir}/ns/${name}`;
     let link: string;
     try {

@@ -1,8 +1,8 @@
-import { NsviewError } from '../errors.js';
+import { NsviewError, unknownPid } from '../errors.js';
 import { indexSnapshot } from '../model/index-snapshot.js';
 import type { Namespace, NsType, Snapshot } from '../model/types.js';
 import { renderColumns } from './columns.js';
-import { commandOf, safe } from './safe.js';
+import { commandLine, safe } from './safe.js';
 import { styles, type RenderOptions } from './style.js';
 
 /** Everything a column can read about one namespace. */
@@ -29,20 +29,20 @@ export const LS_COLUMNS: LsColumn[] = [
   { name: 'NPROCS', help: 'number of processes in the namespace', right: true, json: 'number', get: (r) => r.ns.pids.length },
   { name: 'PID', help: 'lowest PID in the namespace', right: true, json: 'number', get: (r) => r.ns.pids[0] ?? null },
   { name: 'PPID', help: 'PPID of the PID', right: true, json: 'number', get: (r) => lowest(r)?.ppid ?? null },
-  { name: 'COMMAND', help: 'command line of the PID', json: 'string', get: (r) => { const p = lowest(r); return p ? commandOf(p) : null; } },
+  { name: 'COMMAND', help: 'command line of the PID', json: 'string', get: (r) => { const p = lowest(r); return p ? commandLine(p) : null; } },
   { name: 'UID', help: 'UID of the PID', right: true, json: 'number', get: (r) => lowest(r)?.uid ?? null },
-  { name: 'USER', help: 'username of the PID', json: 'string', get: (r) => { const p = lowest(r); return p ? safe(p.user ?? (p.uid === null ? '' : String(p.uid))) || null : null; } },
+  { name: 'USER', help: 'username of the PID', json: 'string', get: (r) => { const p = lowest(r); return p ? p.user ?? (p.uid === null ? null : String(p.uid)) : null; } },
   {
     name: 'CONTAINER',
     help: 'runtime and short id of the container of the PID',
     json: 'string',
-    get: (r) => { const c = indexSnapshot(r.snapshot).containerOf(r.ns.pids[0] as number); return c ? `${c.runtime}:${safe(c.id.slice(0, 12))}` : null; },
+    get: (r) => { const c = indexSnapshot(r.snapshot).containerOf(r.ns.pids[0] as number); return c ? `${c.runtime}:${c.id.slice(0, 12)}` : null; },
   },
   {
     name: 'POD',
     help: 'pod of the PID (uid, or inferred name)',
     json: 'string',
-    get: (r) => { const p = indexSnapshot(r.snapshot).podOf(r.ns.pids[0] as number); return p ? safe(p.uid ?? p.name ?? p.key) : null; },
+    get: (r) => { const p = indexSnapshot(r.snapshot).podOf(r.ns.pids[0] as number); return p ? p.uid ?? p.name ?? p.key : null; },
   },
 ];
 
@@ -76,7 +76,7 @@ export function lsNamespaces(s: Snapshot, o: LsOptions): Namespace[] {
   if (o.type) list = list.filter((n) => n.type === o.type);
   if (o.pid !== undefined) {
     const p = indexSnapshot(s).process(o.pid);
-    if (!p) throw new NsviewError('unknown-pid', `no process with pid ${o.pid}`);
+    if (!p) throw unknownPid(o.pid, s.root);
     list = list.filter((n) => p.ns[n.type] === n.inode);
   }
   return [...list].sort((a, b) => a.inode - b.inode || (a.type < b.type ? -1 : 1));
@@ -85,7 +85,8 @@ export function lsNamespaces(s: Snapshot, o: LsOptions): Namespace[] {
 /** The `ls` table, as lsns prints it. */
 export function renderLs(s: Snapshot, o: LsOptions, r: RenderOptions): string {
   const cols = lsColumns(o.columns);
-  const rows = lsNamespaces(s, o).map((ns) => cols.map((c) => String(c.get({ ns, snapshot: s }) ?? '')));
+  // Values are raw (JSON escapes them as JSON does); the table escapes control bytes.
+  const rows = lsNamespaces(s, o).map((ns) => cols.map((c) => safe(String(c.get({ ns, snapshot: s }) ?? ''))));
   return renderColumns(
     cols.map((c) => ({ header: c.name, right: c.right, trunc: c.name === 'COMMAND' })),
     rows,

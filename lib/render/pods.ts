@@ -3,7 +3,7 @@ import { POD_NS_ORDER, type Container, type Pod, type Snapshot } from '../model/
 import { renderColumns } from './columns.js';
 import { formatCpu, formatMemory } from './limits.js';
 import { safe } from './safe.js';
-import { styles, type RenderOptions } from './style.js';
+import { MODE_LABEL, styles, type RenderOptions } from './style.js';
 
 /** A container as `pods --json` prints it. */
 export interface ContainerJson {
@@ -60,7 +60,6 @@ export function podsJson(s: Snapshot): { pods: PodJson[] } {
   };
 }
 
-const SHORT: Record<string, string> = { pod: 'pod', container: 'ctr', node: 'node', mixed: 'mixed', unknown: '?' };
 const TYPES = POD_NS_ORDER.filter((t) => t !== 'time');
 
 /** `nsview pods`: one row per pod with QoS, sandbox pid, containers, namespace modes and limits. */
@@ -84,7 +83,7 @@ export function renderPods(s: Snapshot, r: RenderOptions): string {
       p.qos ?? '-',
       p.sandbox?.pid != null ? String(p.sandbox.pid) : '-',
       String(ctrs.length),
-      ...TYPES.map((t) => SHORT[p.namespaces[t]] ?? '?'),
+      ...TYPES.map((t) => MODE_LABEL[p.namespaces[t]] ?? '?'),
       formatCpu(p.limits?.cpu),
       formatMemory(p.limits?.memory),
       runtimes || '-',

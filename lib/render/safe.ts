@@ -13,9 +13,14 @@ export function safe(text: string): string {
   });
 }
 
-/** A process's command line as lsns shows it: arguments joined by spaces, or the kernel name. */
+/** A process's command line as lsns shows it: arguments joined by spaces, or the kernel name (raw text). */
+export function commandLine(p: { cmdline: string[]; comm: string }): string {
+  return p.cmdline.length ? p.cmdline.join(' ') : p.comm;
+}
+
+/** {@link commandLine}, made safe to print. */
 export function commandOf(p: { cmdline: string[]; comm: string }): string {
-  return safe(p.cmdline.length ? p.cmdline.join(' ') : p.comm);
+  return safe(commandLine(p));
 }
 
 /** Display width of a string, counting each code point as one column. */

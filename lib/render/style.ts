@@ -18,6 +18,9 @@ export interface Styles {
   warn: (s: string) => string;
 }
 
+/** How a namespace mode is shown in tables and tree marks. */
+export const MODE_LABEL: Record<string, string> = { pod: 'pod', container: 'ctr', node: 'node', mixed: 'mixed', unknown: '?' };
+
 /** Styles for the given options. */
 export function styles(o: Pick<RenderOptions, 'color'>): Styles {
   const c: ChalkInstance = new Chalk({ level: o.color ? 1 : 0 });

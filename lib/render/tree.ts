@@ -1,9 +1,8 @@
-import { NsviewError } from '../errors.js';
-import { baseName, findNode } from '../model/cgroup-tree.js';
+import { baseName, findNode, pickHierarchy, subtree } from '../model/cgroup-tree.js';
 import { indexSnapshot } from '../model/index-snapshot.js';
 import { POD_NS_ORDER, UNIFIED, type CgroupHierarchy, type CgroupNode, type Container, type Pod, type Snapshot } from '../model/types.js';
-import { commandOf, ellipsize, safe } from './safe.js';
-import { styles, type RenderOptions, type Styles } from './style.js';
+import { commandLine, commandOf, ellipsize, safe } from './safe.js';
+import { MODE_LABEL, styles, type RenderOptions, type Styles } from './style.js';
 
 /** Options of `nsview tree`, after systemd-cgls. */
 export interface TreeOptions {
@@ -19,23 +18,6 @@ export interface TreeOptions {
   full?: boolean;
   /** Add namespace-sharing marks to pod cgroups (`--ns`). */
   ns?: boolean;
-}
-
-/** The hierarchy a tree shows: the asked controller, else v2, else `name=systemd`, else the first. */
-export function pickHierarchy(s: Snapshot, controller?: string): CgroupHierarchy {
-  const hs = s.hierarchies;
-  if (controller) {
-    const want = controller === 'unified' || controller === 'v2' ? UNIFIED : controller.replace(/^systemd$/, 'name=systemd');
-    const h = hs.find((x) => x.key === want || x.controllers.includes(want));
-    if (!h) {
-      const known = hs.map((x) => x.key).join(', ') || 'none';
-      throw new NsviewError('bad-argument', `no cgroup hierarchy for controller "${safe(controller)}" (mounted: ${known})`);
-    }
-    return h;
-  }
-  const h = hs.find((x) => x.key === UNIFIED) ?? hs.find((x) => x.key === 'name=systemd') ?? hs[0];
-  if (!h) throw new NsviewError('unusable-root', `no cgroup hierarchy mounted under ${s.root} (see /proc/self/mountinfo)`);
-  return h;
 }
 
 interface Ctx {
@@ -57,7 +39,6 @@ function hasVisible(ctx: Ctx, node: CgroupNode): boolean {
   return v;
 }
 
-const MODE_SHORT: Record<string, string> = { pod: 'pod', container: 'ctr', node: 'node', mixed: 'mixed', unknown: '?' };
 
 /** Labels for container and pod cgroups of this hierarchy: `[docker 3ccfa0043279]`, `[pod burstable 90d8…]`. */
 function buildLabels(s: Snapshot, h: CgroupHierarchy, o: TreeOptions, st: Styles): Map<string, string> {
@@ -65,7 +46,7 @@ function buildLabels(s: Snapshot, h: CgroupHierarchy, o: TreeOptions, st: Styles
   const podLabel = (p: Pod): string => {
     const who = p.uid ?? `${p.name} (inferred)`;
     const parts = ['pod', p.qos ?? '-', safe(who)];
-    if (o.ns) parts.push(POD_NS_ORDER.filter((t) => t !== 'time').map((t) => `${t}:${MODE_SHORT[p.namespaces[t]] ?? '?'}`).join(' '));
+    if (o.ns) parts.push(POD_NS_ORDER.filter((t) => t !== 'time').map((t) => `${t}:${MODE_LABEL[p.namespaces[t]] ?? '?'}`).join(' '));
     return st.pod(`[${parts.join(' ')}]`);
   };
   const ctrLabel = (c: Container): string => {
@@ -89,15 +70,14 @@ function pathInTree(h: CgroupHierarchy, path: string): boolean {
  */
 export function renderTree(s: Snapshot, o: TreeOptions, r: RenderOptions): string {
   const h = pickHierarchy(s, o.controller);
-  const at = o.cgroup && o.cgroup !== '/' ? '/' + o.cgroup.replace(/^\/+|\/+$/g, '') : '/';
-  const start = findNode(h, at);
-  if (!start) throw new NsviewError('bad-argument', `no cgroup ${safe(at)} in the ${h.key === UNIFIED ? 'v2' : h.key} hierarchy`);
+  const start = subtree(h, o.cgroup);
+  const at = start.path;
   const st = styles(r);
   const ctx: Ctx = { s, o, st, width: o.full ? 0 : r.width, labels: buildLabels(s, h, o, st), visible: new Map() };
   const out: string[] = [];
-  const head = `${h.key === UNIFIED || h.key === 'name=systemd' ? '' : `Controller ${h.key}; `}Control group ${safe(at)}:`;
+  const head = `${h.key === UNIFIED ? '' : `Controller ${h.key}; `}Control group ${safe(at)}:`;
   out.push(st.header(head));
-  if (at === '/' && (h.key === UNIFIED || h.key === 'name=systemd')) out.push('-.slice');
+  if (at === '/' && h.key === UNIFIED) out.push('-.slice');
   const rootLabel = ctx.labels.get(at);
   if (at !== '/' && rootLabel) out[0] += ' ' + rootLabel;
   renderChildren(ctx, start, '', out);
@@ -114,7 +94,8 @@ function renderChildren(ctx: Ctx, node: CgroupNode, prefix: string, out: string[
   for (const pid of pids) {
     const last = ++i === total;
     const p = ix.process(pid);
-    const cmd = p ? commandOf(p) : '(exited)';
+    // A pid in cgroup.procs that the process scan did not see started or exited in between.
+    const cmd = p ? treeCommand(p) : '(not scanned)';
     const line = `${prefix}${last ? '└─' : '├─'}${String(pid).padStart(pidWidth)} ${cmd}`;
     out.push(fit(ctx, line));
   }
@@ -126,6 +107,11 @@ function renderChildren(ctx: Ctx, node: CgroupNode, prefix: string, out: string[
     out.push(label ? fit(ctx, line) + ' ' + label : fit(ctx, line));
     renderChildren(ctx, child, prefix + (last ? '  ' : '│ '), out);
   }
+}
+
+/** A command as systemd-cgls shows it: kernel threads as `[name]`, trailing blanks dropped. */
+function treeCommand(p: { cmdline: string[]; comm: string; kernelThread: boolean }): string {
+  return p.kernelThread ? `[${safe(p.comm)}]` : commandOf(p).trimEnd();
 }
 
 function fit(ctx: Ctx, line: string): string {
@@ -144,9 +130,7 @@ export interface TreeJsonNode {
 /** `tree --json`: the shown hierarchy as nested nodes, honouring -a and -k. */
 export function treeJson(s: Snapshot, o: TreeOptions): { hierarchy: string; tree: TreeJsonNode } {
   const h = pickHierarchy(s, o.controller);
-  const at = o.cgroup && o.cgroup !== '/' ? '/' + o.cgroup.replace(/^\/+|\/+$/g, '') : '/';
-  const start = findNode(h, at);
-  if (!start) throw new NsviewError('bad-argument', `no cgroup ${safe(at)} in the ${h.key === UNIFIED ? 'v2' : h.key} hierarchy`);
+  const start = subtree(h, o.cgroup);
   const ix = indexSnapshot(s);
   const ctx: Ctx = { s, o, st: styles({ color: false }), width: 0, labels: new Map(), visible: new Map() };
   const containers = new Map(s.containers.map((c) => [c.cgroup, c]));
@@ -160,7 +144,7 @@ export function treeJson(s: Snapshot, o: TreeOptions): { hierarchy: string; tree
         .filter((pid) => o.kernel || !ix.process(pid)?.kernelThread)
         .map((pid) => {
           const pr = ix.process(pid);
-          return { pid, command: pr ? pr.cmdline.join(' ') || pr.comm : '' };
+          return { pid, command: pr ? commandLine(pr) : '' };
         }),
       ...(c ? { container: { id: c.id, runtime: c.runtime, role: c.role } } : {}),
       ...(p ? { pod: { key: p.key, uid: p.uid, name: p.name, qos: p.qos } } : {}),

@@ -4,6 +4,9 @@ import { NsviewError } from '../errors.js';
 import type { Source } from './source.js';
 import { errorCode } from './source.js';
 import { createFsSource } from './fs-source.js';
+import { CGROUP_FILES } from '../parse/cgroupfs.js';
+import { NS_LINK_NAMES } from '../parse/ns-link.js';
+import { parseCgroupMounts } from '../parse/mountinfo.js';
 
 /** What {@link captureHost} copied. */
 export interface CaptureResult {
@@ -16,8 +19,7 @@ export interface CaptureResult {
 }
 
 const PROC_FILES = ['stat', 'status', 'cmdline', 'comm', 'cgroup'];
-const NS_LINKS = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'pid_for_children', 'time', 'time_for_children', 'user', 'uts'];
-const CGROUP_FILES = ['cgroup.procs', 'memory.max', 'cpu.max', 'pids.max', 'memory.limit_in_bytes', 'cpu.cfs_quota_us', 'cpu.cfs_period_us'];
+const WANTED = new Set<string>(CGROUP_FILES);
 
 /**
  * Copy the files nsview reads from a host into `dest`, laid out like the host
@@ -49,18 +51,27 @@ export function captureHost(dest: string, from: Source = createFsSource('/')): C
       return false;
     }
   };
+  // Check the root before writing anything.
+  const where = from.root === '/' ? '/proc' : `${from.root.replace(/\/+$/, '')}/proc`;
+  let names: string[];
+  let mountinfo: Uint8Array;
+  try {
+    names = from.readNames('/proc').filter((n) => /^[1-9]\d*$/.test(n));
+    mountinfo = from.readBytes('/proc/self/mountinfo');
+  } catch (err) {
+    throw new NsviewError('unusable-root', `cannot capture ${where}: ${errorCode(err) ?? (err as Error).message}`);
+  }
+  if (names.length === 0) throw new NsviewError('unusable-root', `cannot capture ${where}: not a procfs (no process directories)`);
   fs.mkdirSync(dest, { recursive: true });
   copy('/etc/passwd');
-  const mountinfo = from.readBytes('/proc/self/mountinfo');
   write('/proc/self/mountinfo', mountinfo);
 
-  for (const e of from.readDir('/proc')) {
-    if (!/^[1-9]\d*$/.test(e.name)) continue;
-    const dir = `/proc/${e.name}`;
+  for (const name of names) {
+    const dir = `/proc/${name}`;
     if (!copy(`${dir}/stat`)) continue;
     result.processes++;
     for (const f of PROC_FILES.slice(1)) copy(`${dir}/${f}`);
-    for (const n of NS_LINKS) {
+    for (const n of NS_LINK_NAMES) {
       try {
         const text = from.readLink(`${dir}/ns/${n}`);
         const to = nodePath.join(dest, dir, 'ns', n);
@@ -74,16 +85,7 @@ export function captureHost(dest: string, from: Source = createFsSource('/')): C
   }
 
   // cgroup trees: every cgroup mount point from mountinfo
-  const text = Buffer.from(mountinfo).toString('utf8');
-  const points = new Set<string>();
-  for (const line of text.split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const fstype = line.slice(sep + 3).split(' ')[0];
-    if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
-    const mp = line.slice(0, sep).split(' ')[4];
-    if (mp) points.add(mp.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))));
-  }
+  const points = parseCgroupMounts(Buffer.from(mountinfo).toString('utf8')).mounts.map((m) => m.mountPoint);
   const walk = (dir: string, depth: number): void => {
     let entries;
     try {
@@ -97,7 +99,7 @@ export function captureHost(dest: string, from: Source = createFsSource('/')): C
     for (const e of entries) {
       if (e.isDirectory) {
         if (depth < 64) walk(`${dir}/${e.name}`, depth + 1);
-      } else if (CGROUP_FILES.includes(e.name)) copy(`${dir}/${e.name}`);
+      } else if (WANTED.has(e.name)) copy(`${dir}/${e.name}`);
     }
   };
   for (const mp of points) walk(mp, 0);

@@ -9,6 +9,7 @@ export interface FsLike {
   closeSync(fd: number): void;
   readlinkSync(path: string): string | Buffer;
   readdirSync(path: string, options: { withFileTypes: true }): Array<{ name: string | Buffer; isDirectory(): boolean; isSymbolicLink(): boolean }>;
+  readdirSync(path: string): Array<string | Buffer>;
   realpathSync(path: string): string | Buffer;
   lstatSync(path: string): { isDirectory(): boolean; isSymbolicLink(): boolean };
   statSync(path: string): { isDirectory(): boolean };
@@ -28,14 +29,14 @@ const scratch = new Uint8Array(CHUNK);
 /**
  * A source over a directory: `/` for the live host, a capture directory, or
  * any directory of a memfs volume. Under a confined root (every root but `/`),
- * a path whose real location leaves the root is refused with `ELOOP`-like
- * `EXDEV`, so a hostile capture cannot make nsview read outside it.
+ * a path whose real location leaves the root is refused with `EXDEV` (and a
+ * link loop fails with `ELOOP`), so a hostile capture cannot make nsview read
+ * outside it.
  */
 export function createFsSource(root = '/', options: FsSourceOptions = {}): Source {
   const fs = options.fs ?? (nodeFs as unknown as FsLike);
   const base = root === '/' ? '' : root.replace(/\/+$/, '');
   const confine = options.confine ?? base !== '';
-  const live = base === '' && options.fs === undefined;
   let realBase: string | undefined;
   // Under a confined root a FIFO must not block the scan: open without waiting for a writer.
   const openFlags = confine && options.fs === undefined ? nodeFs.constants.O_RDONLY | nodeFs.constants.O_NONBLOCK : 'r';
@@ -77,7 +78,6 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
 
   return {
     root: root,
-    live,
     readBytes,
     readText,
     readLink(path) {
@@ -99,6 +99,11 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
         name: String(d.name),
         isDirectory: d.isDirectory(),
       }));
+    },
+    readNames(path) {
+      const p = full(path);
+      check(path, p);
+      return fs.readdirSync(p).map(String);
     },
     exists(path) {
       try {

@@ -21,16 +21,20 @@ export interface DirEntry {
 export interface Source {
   /** What the source is rooted at, for messages (`/`, a capture directory, `memfs`). */
   readonly root: string;
-  /** True when the source is the running kernel's own `/proc` and `/sys`. */
-  readonly live: boolean;
   /** Whole file as UTF-8 text (capped at {@link MAX_FILE_BYTES}; throws `EFBIG` beyond). */
   readText(path: string): string;
   /** Whole file as bytes (capped like {@link Source.readText}). */
   readBytes(path: string): Uint8Array;
-  /** The text of a symbolic link, never followed. */
+  /** The text of a symbolic link, never followed (in a capture, a plain file holding the text is read as one). */
   readLink(path: string): string;
   /** Entries of a directory, in no particular order. */
   readDir(path: string): DirEntry[];
+  /**
+   * Names in a directory, in no particular order. Cheaper than {@link Source.readDir}
+   * and safe on `/proc` under churn: typed listing `lstat`s entries whose type the
+   * kernel does not report, and fails outright when one has just exited.
+   */
+  readNames(path: string): string[];
   /** True if the path exists (as anything). */
   exists(path: string): boolean;
 }

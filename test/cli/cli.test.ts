@@ -3,7 +3,7 @@
  * snapshots of the scenario fixtures (--from), the embedded --demo, and bad input.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,7 +53,19 @@ describe('help and usage', () => {
   });
 
   it('exits 2 with one line for bad usage', () => {
-    for (const args of [[], ['frobnicate'], ['diff', '1'], ['diff', 'x', '2'], ['ls', '-t', 'bogus'], ['ls', '-o', 'NOPE', '--demo'], ['inspect', '-5', '--demo']]) {
+    for (const args of [
+      [],
+      ['frobnicate'],
+      ['diff', '1'],
+      ['diff', 'x', '2'],
+      ['inspect', '0x10', '--demo'],
+      ['inspect', '1e3', '--demo'],
+      ['ls', '-t', 'bogus'],
+      ['ls', '-o', 'NOPE', '--demo'],
+      ['ls', '-o', ',', '--demo'],
+      ['tree', '--width', '-5', '--demo'],
+      ['inspect', '-5', '--demo'],
+    ]) {
       const r = run(args);
       expect(r.code, args.join(' ')).toBe(2);
       expect(r.out, args.join(' ')).toBe('');
@@ -88,6 +100,16 @@ describe('errors the user can act on exit 1 with one line naming the pid or path
     expect(run(['tree', '--from', join(tmp, 'missing.json')]).err).toContain('missing.json');
   });
 
+  it('capture of a directory that is not a host, leaving nothing behind', () => {
+    const empty = join(tmp, 'empty-root');
+    mkdirSync(empty);
+    const dest = join(tmp, 'capture-out');
+    const r = run(['capture', dest, '--root', empty]);
+    expect(r).toMatchObject({ code: 1, out: '' });
+    expect(r.err).toBe(`nsview: cannot capture ${empty}/proc: ENOENT\n`);
+    expect(existsSync(dest)).toBe(false);
+  });
+
   it('an unusable root', () => {
     const r = run(['tree', '--root', join(tmp, 'no-such-capture')]);
     expect(r.code).toBe(1);
@@ -106,7 +128,7 @@ describe('views', () => {
     expect(r.out).toMatch(/kubepods-besteffort-pod5f1d6b2e_3c55_4d6e_9a8b_1c2d3e4f5a6b\.slice \[pod besteffort 5f1d6b2e-3c55-4d6e-9a8b-1c2d3e4f5a6b\]/);
     expect(r.out).toMatch(/cri-containerd-[0-9a-f]{64}\.scope \[containerd [0-9a-f]{12} sandbox\]\n│ {5}│ └─4966 \/pause/);
     expect(r.out).not.toContain('kthreadd');
-    expect(run(['tree', '-k', '--from', seed]).out).toContain('kthreadd');
+    expect(run(['tree', '-k', '--from', seed]).out).toContain('├─ 2 [kthreadd]');
   });
 
   it('tree: ellipsizes to the width unless -l', () => {

@@ -14,11 +14,11 @@ export function faultySource(inner: Source, faults: Faults): Source {
   };
   return {
     root: inner.root,
-    live: inner.live,
     readText: (p) => (check(p), inner.readText(p)),
     readBytes: (p) => (check(p), inner.readBytes(p)),
     readLink: (p) => (check(p), inner.readLink(p)),
     readDir: (p) => (check(p), inner.readDir(p)),
+    readNames: (p) => (check(p), inner.readNames(p)),
     exists: (p) => {
       try {
         check(p);

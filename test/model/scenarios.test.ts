@@ -9,6 +9,8 @@ import { diff } from '../../lib/model/diff.js';
 import { parseSnapshot, stringifySnapshot } from '../../lib/model/snapshot.js';
 import type { Snapshot } from '../../lib/model/types.js';
 import { loadSpec, scenarioSource } from '../helpers/host.js';
+import { buildVolume, specSource } from '../../lib/source/spec.js';
+import { createFsSource, type FsLike } from '../../lib/source/fs-source.js';
 
 const scan = (name: string): Snapshot => scanSync({ source: scenarioSource(name) });
 const nsOf = (s: Snapshot, type: string, inode: number) => s.namespaces.find((n) => n.type === type && n.inode === inode);
@@ -253,5 +255,51 @@ describe('a broken capture (broken-capture)', () => {
     expect(s.processes.find((p) => p.pid === 101)!.comm).toBe('badstat');
     // The well-formed line of a cgroup file with a garbage line is kept.
     expect(s.processes.find((p) => p.pid === 102)!.cgroups).toEqual({ unified: '/system.slice/b.service' });
+  });
+});
+
+describe('inferred pods that share a parent cgroup', () => {
+  it('get distinct keys and no shared-parent limits', () => {
+    const spec = loadSpec('docker-seed-pod');
+    const id = (n: number) => String(n).repeat(64).slice(0, 64);
+    spec.processes.push(
+      { pid: 31001, comm: 'a', ns: { net: 4026533001, ipc: 4026533002 }, cgroup: `/pod-foo/${id(1)}` },
+      { pid: 31002, comm: 'b', ns: { net: 4026533001, ipc: 4026533002 }, cgroup: `/pod-foo/${id(2)}` },
+    );
+    const s = scanSync({ source: specSource(spec) });
+    expect(s.pods).toHaveLength(2);
+    const keys = s.pods.map((p) => p.key);
+    expect(new Set(keys).size).toBe(2);
+    for (const p of s.pods) expect(p.name).toMatch(/^pod-foo-[0-9a-f]{12}$/);
+    expect(s.pods.every((p) => p.cgroup === null)).toBe(true);
+    expect(diff(s, 31001, 27865).relation).toBe('different-pods');
+  });
+});
+
+describe('a cgroup hierarchy mounted from a subtree', () => {
+  it('places nodes at their real cgroup paths, so pods and containers are found in the tree', () => {
+    const spec = loadSpec('k8s-seed-pod');
+    const vol = buildVolume(spec);
+    // Remount the v2 tree as a bind mount of /kubepods.slice, as inside a container sharing the host's cgroup namespace.
+    const mi = String(vol.readFileSync('/proc/self/mountinfo')).replace(' / /sys/fs/cgroup ', ' /kubepods.slice /sys/fs/cgroup ');
+    vol.writeFileSync('/proc/self/mountinfo', mi);
+    const all = vol.toJSON();
+    const moved: Record<string, string | null> = {};
+    for (const [path, content] of Object.entries(all)) {
+      if (!path.startsWith('/sys/fs/cgroup/')) continue;
+      if (path.startsWith('/sys/fs/cgroup/kubepods.slice/')) moved[path.replace('/sys/fs/cgroup/kubepods.slice/', '/new/')] = content;
+    }
+    const v2 = buildVolume({ ...spec, cgroup: 'v2' });
+    v2.rmSync('/sys/fs/cgroup', { recursive: true });
+    for (const [p, c] of Object.entries(moved)) {
+      v2.mkdirSync(p.slice(0, p.lastIndexOf('/')).replace('/new', '/sys/fs/cgroup'), { recursive: true });
+      v2.writeFileSync(p.replace('/new/', '/sys/fs/cgroup/'), c ?? '');
+    }
+    v2.writeFileSync('/proc/self/mountinfo', mi);
+    const s = scanSync({ source: createFsSource('/', { fs: v2 as unknown as FsLike, confine: false }) });
+    const h = s.hierarchies[0]!;
+    expect(h.mountRoot).toBe('/kubepods.slice');
+    expect(h.root.path).toBe('/kubepods.slice');
+    expect(s.pods[0]!.limits).toEqual({ memory: 'max', cpu: { quota: 'max', period: 100000 }, pids: 'max' });
   });
 });

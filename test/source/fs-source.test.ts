@@ -43,7 +43,6 @@ describe('a source over a capture directory', () => {
   it('reads files and directories under the root', () => {
     expect(src.readText('/proc/7/cmdline')).toBe('x\0');
     expect(src.readDir('/proc').map((e) => e.name)).toEqual(['7']);
-    expect(src.live).toBe(false);
   });
 
   it.runIf(canSymlink)('reads namespace links as text, never following them', () => {
