@@ -256,6 +256,8 @@ export interface PodSpec {
   layout: PodLayout;
   /** Kubelet layouts only (default burstable). */
   qos?: QosClass;
+  /** A static pod: the kubelet names it by a 32-hex hash of its manifest instead of a UUID. */
+  staticPod?: boolean;
   /** The sandbox runs a copy of sleep named `pause` (default) or plain `sleep`. */
   sandbox?: 'pause' | 'sleep';
   /** Containers join the sandbox's pid namespace. */
@@ -290,7 +292,7 @@ export interface LabMonitor {
 export interface LabPod {
   spec: PodSpec;
   layout: PodLayout;
-  /** Pod UID with dashes (kubelet layouts) or `null` (docker). */
+  /** Pod UID with dashes, or a static pod's 32-hex hash (kubelet layouts); `null` (docker). */
   uid: string | null;
   /** The pod cgroup's last segment. */
   name: string;
@@ -578,7 +580,7 @@ export class Lab {
     const layout = spec.layout;
     const kubelet = layout !== 'docker';
     const qos: QosClass | null = kubelet ? (spec.qos ?? 'burstable') : null;
-    const uid = kubelet ? randomUUID() : null;
+    const uid = kubelet ? (spec.staticPod ? hex(16) : randomUUID()) : null;
     const uid_ = uid?.replace(/-/g, '_') ?? '';
     let cgroup: string;
     let runtime: Runtime;

@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanSync } from '../../lib/index.js';
 import type { CgroupHierarchy, Pod, Warning } from '../../lib/model/types.js';
-import { Lab, liveStatus, type LabPod } from '../helpers/lab.js';
+import { cgroupHierarchies, Lab, liveStatus, type LabPod } from '../helpers/lab.js';
 import {
   comparePlacement,
   compareNamespaces,
@@ -121,9 +121,9 @@ describe.skipIf(!live.ok)('live: nsview against lsns and systemd-cgls', () => {
     expect(labNs.size).toBeGreaterThanOrEqual(pods.length * 3);
   });
 
-  it('systemd-cgls without arguments shows the v2 (unified) tree on this host', async () => {
+  it('systemd-cgls without arguments shows the v2 (unified) tree on this host', async (ctx) => {
     const keys = lab.hierarchies.map((h) => h.key);
-    expect(keys).toContain('unified');
+    if (!keys.includes('unified')) return ctx.skip('no v2 hierarchy mounted here');
     const marker = lab.markerCgroup(['unified']);
     const other = lab.hierarchies.some((h) => h.version === 1) ? lab.markerCgroup(lab.hierarchies.filter((h) => h.version === 1).map((h) => h.key)) : undefined;
     const tree = parseCgls(runCgls().text);
@@ -233,7 +233,9 @@ describe.skipIf(!live.ok)('live: nsview against lsns and systemd-cgls', () => {
   // /sys/fs/cgroup/unified), finds nothing there, and reports no hierarchy at all plus 10
   // `unreadable` warnings (lib/parse/mountinfo.ts parseCgroupMounts: "the first mount wins", no
   // check for mounts shadowed by a later mount on the same or a parent mount point).
-  it.fails('v2-only view made by mounting cgroup2 over /sys/fs/cgroup (hybrid mounts hidden below): built library agrees with systemd-cgls there', async () => {
+  // Only where a cgroup2 mounted over /sys/fs/cgroup hides other cgroup mounts (hybrid and v1 hosts).
+  const hides = live.ok && cgroupHierarchies().some((h) => h.mountPoint.startsWith('/sys/fs/cgroup/'));
+  (hides ? it.fails : it.skip)('v2-only view made by mounting cgroup2 over /sys/fs/cgroup (hybrid mounts hidden below): built library agrees with systemd-cgls there', async () => {
     await expectAgreement('v2-only (over-mounted) scan vs systemd-cgls', () => checkV2Only('overmount'));
   });
 

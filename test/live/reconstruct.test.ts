@@ -39,6 +39,8 @@ const SPECS: Record<string, PodSpec> = {
     shareProcessNamespace: true,
     containers: [{}, { procs: 2 }],
   },
+  'cgroupfs burstable static pod (32-hex uid)': { layout: 'cgroupfs', qos: 'burstable', staticPod: true, containers: [{}] },
+  'systemd+containerd guaranteed static pod (32-hex uid, hostNetwork)': { layout: 'containerd', qos: 'guaranteed', staticPod: true, hostNetwork: true },
   'hand-made Docker pod (pause sandbox)': { layout: 'docker' },
   'hand-made Docker pod (sleep sandbox: found from namespace sharing)': { layout: 'docker', sandbox: 'sleep' },
 };
