@@ -269,6 +269,48 @@ describe.skipIf(!live.ok)('live: nsview against lsns and systemd-cgls', () => {
       }
     });
 
+    it('nsview pods --json and nsview diff --json show the lab pods as built', () => {
+      const run = (...args: string[]): unknown => {
+        const r = spawnSync(process.execPath, [build.cli, ...args], { encoding: 'utf8', maxBuffer: 256 << 20 });
+        if (r.status !== 0) throw new Error(`nsview ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+        return JSON.parse(r.stdout);
+      };
+      interface PodJson {
+        uid: string | null;
+        name: string | null;
+        qos: string | null;
+        cgroup: string | null;
+        sandbox: { id: string; pid: number | null } | null;
+        containers: Array<{ id: string; role: string; cgroup: string; pids: number[] }>;
+        namespaces: Record<string, string>;
+      }
+      const listed = (run('pods', '--json') as { pods: PodJson[] }).pods;
+      for (const lp of pods) {
+        const pod = listed.find((p) => (lp.uid ? p.uid === lp.uid : p.name === lp.name));
+        expect(pod, `pod ${lp.key} in nsview pods --json`).toBeDefined();
+        expect({
+          qos: pod?.qos,
+          cgroup: pod?.cgroup,
+          sandbox: pod?.sandbox,
+          containers: pod?.containers.map((c) => ({ id: c.id, role: c.role, cgroup: c.cgroup, pids: c.pids })),
+          namespaces: pod?.namespaces,
+        }).toEqual({
+          qos: lp.qos,
+          cgroup: lp.cgroup,
+          sandbox: { id: lp.sandbox.id, pid: lp.sandbox.mainPid },
+          containers: [lp.sandbox, ...[...lp.containers].sort((a, b) => (a.id < b.id ? -1 : 1))].map((c) => ({ id: c.id, role: c.role, cgroup: c.cgroup, pids: c.pids })),
+          namespaces: lp.modes,
+        });
+      }
+      const [a, b] = pods[0]!.containers;
+      const same = run('diff', String(a!.mainPid), String(b!.mainPid), '--json') as { relation: string; shared: string[]; distinct: string[] };
+      expect(same.relation).toBe('same-pod');
+      expect(same.shared).toEqual(expect.arrayContaining(['net', 'ipc', 'uts']));
+      expect(same.distinct).toEqual(expect.arrayContaining(['mnt', 'pid']));
+      const across = run('diff', String(a!.mainPid), String(pods[1]!.containers[0]!.mainPid), '--json') as { relation: string };
+      expect(across.relation).toBe('different-pods');
+    });
+
     it('nsview tree puts each pid where systemd-cgls does (v2 tree, and a v1 controller with -c)', async () => {
       for (const [label, args, cglsArgs] of [
         ['v2', ['tree', '-a', '-k', '-l'], []],
