@@ -228,7 +228,8 @@ export function clkTck(): number {
   return clockTicks;
 }
 
-function uptimeTicks(): number {
+/** Clock ticks since boot, the unit of a process's start time in /proc/<pid>/stat. */
+export function uptimeTicks(): number {
   return Math.floor(Number(fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]) * clkTck());
 }
 
@@ -793,9 +794,21 @@ export class Lab {
     return [...this.tracked.keys()].sort((a, b) => a - b);
   }
 
-  /** Cgroup directories the lab created and that still exist. */
+  /**
+   * Cgroup directories the lab created and that still exist, except a shared
+   * parent (`/kubepods`, `/kubepods.slice`, …) someone else has since put a
+   * cgroup of their own under: that one is theirs to remove now.
+   */
   remainingCgroups(): string[] {
-    return this.created.filter((d) => fs.existsSync(d));
+    const mine = new Set(this.created);
+    return this.created.filter((d) => {
+      if (!fs.existsSync(d)) return false;
+      try {
+        return !fs.readdirSync(d, { withFileTypes: true }).some((e) => e.isDirectory() && !mine.has(`${d}/${e.name}`));
+      } catch {
+        return true;
+      }
+    });
   }
 
   private signal(list: Tracked[]): void {

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { NS_TYPES, type CgroupHierarchy, type CgroupNode, type Snapshot } from '../../lib/model/types.js';
-import { nsInode } from '../helpers/lab.js';
+import { nsInode, procStat } from '../helpers/lab.js';
 
 // ---------------------------------------------------------------------------
 // lsns
@@ -204,6 +204,24 @@ export function comparePlacement(
     for (const [who, m] of [['systemd-cgls', oracle], ['nsview', nsview]] as const) {
       const got = m.get(pid);
       if (got !== path) out.missing.push(`lab pid ${pid}: expected in ${path}, ${who} has ${got ?? 'nothing'}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * Pids one side showed and the other did not must have come or gone in
+ * between: each must be gone (or a zombie) now, or have started after `since`
+ * (clock ticks, taken before the first of the two reads). A pid alive through
+ * both reads and missing from one is a real difference.
+ */
+export function unexplained(cmp: PlacementComparison, since: number, labels: [string, string] = ['systemd-cgls', 'nsview']): string[] {
+  const out: string[] = [];
+  for (const [side, pids] of [[labels[0], cmp.onlyOracle], [labels[1], cmp.onlyNsview]] as const) {
+    for (const pid of pids) {
+      const st = procStat(pid);
+      if (!st || st.state === 'Z' || st.state === 'X' || st.start >= since - 1) continue;
+      out.push(`pid ${pid} (${st.comm}, started before both reads, still running) shown only by ${side}`);
     }
   }
   return out;
