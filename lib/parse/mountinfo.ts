@@ -23,12 +23,15 @@ function unescapeOctal(s: string): string {
 /**
  * Find the cgroup mounts in `/proc/<pid>/mountinfo`. Lines that are not
  * cgroup mounts are ignored; malformed lines are counted in `malformed`.
- * When a hierarchy is mounted more than once, a mount of its root (`/`) wins
- * over a bind mount of a subtree; otherwise the first mount wins.
+ * A mount hidden by a later mount on the same point or a parent of it is
+ * dropped. When a hierarchy is mounted more than once, a mount of its root
+ * (`/`) wins over a bind mount of a subtree; otherwise the first mount wins.
  */
 export function parseCgroupMounts(text: string): { mounts: CgroupMount[]; malformed: number } {
-  const mounts: CgroupMount[] = [];
-  const seen = new Map<string, number>();
+  // Every mount point in order: a later mount on the same point or a parent of it
+  // hides a cgroup mount (cgroup2 mounted over a hybrid /sys/fs/cgroup).
+  const points: string[] = [];
+  const found: Array<{ mount: CgroupMount; index: number }> = [];
   let malformed = 0;
   for (const raw of text.split('\n')) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
@@ -46,18 +49,26 @@ export function parseCgroupMounts(text: string): { mounts: CgroupMount[]; malfor
       malformed++;
       continue;
     }
+    const mountPoint = unescapeOctal(left[4] as string);
+    points.push(mountPoint);
     if (fstype !== 'cgroup' && fstype !== 'cgroup2') continue;
     const root = unescapeOctal(left[3] as string);
-    const mountPoint = unescapeOctal(left[4] as string);
     const superOpts = (right[2] as string).split(',');
     const controllers = fstype === 'cgroup2' ? [] : superOpts.filter((o) => V1_CONTROLLERS.has(o) || o.startsWith('name='));
-    const key = fstype === 'cgroup2' ? 'unified' : controllers.join(',');
-    const mount: CgroupMount = { version: fstype === 'cgroup2' ? 2 : 1, mountPoint, root, controllers };
+    found.push({ mount: { version: fstype === 'cgroup2' ? 2 : 1, mountPoint, root, controllers }, index: points.length - 1 });
+  }
+  const hidden = (m: CgroupMount, index: number): boolean =>
+    points.some((p, i) => i > index && (p === m.mountPoint || p === '/' || m.mountPoint.startsWith(p + '/')));
+  const mounts: CgroupMount[] = [];
+  const seen = new Map<string, number>();
+  for (const { mount, index } of found) {
+    if (hidden(mount, index)) continue;
+    const key = mount.version === 2 ? 'unified' : mount.controllers.join(',');
     const at = seen.get(key);
     if (at === undefined) {
       seen.set(key, mounts.length);
       mounts.push(mount);
-    } else if (root === '/' && mounts[at]!.root !== '/') {
+    } else if (mount.root === '/' && mounts[at]!.root !== '/') {
       mounts[at] = mount;
     }
   }

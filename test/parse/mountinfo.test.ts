@@ -138,3 +138,18 @@ describe('parseCgroupMounts', () => {
     expect(parseCgroupMounts(text)).toEqual(want);
   });
 });
+
+describe('mounts hidden by later mounts', () => {
+  const hybrid = [
+    '31 23 0:28 / /sys/fs/cgroup rw,relatime - tmpfs tmpfs rw,mode=755',
+    '32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu',
+    '41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw',
+  ];
+  it('keeps the controllers mounted under the tmpfs they sit on', () => {
+    expect(parseCgroupMounts(hybrid.join('\n')).mounts.map((m) => m.mountPoint)).toEqual(['/sys/fs/cgroup/cpu', '/sys/fs/cgroup/unified']);
+  });
+  it('drops the hybrid trees when cgroup2 is mounted over /sys/fs/cgroup', () => {
+    const text = [...hybrid, '63 23 0:38 / /sys/fs/cgroup rw,relatime - cgroup2 none rw'].join('\n');
+    expect(parseCgroupMounts(text).mounts).toEqual([{ version: 2, mountPoint: '/sys/fs/cgroup', root: '/', controllers: [] }]);
+  });
+});
