@@ -13,6 +13,7 @@
  * - `proc-ns`: each link text goes through parseNsLink.
  * - `lsns`: rows are split into ns/type/nprocs/pid/user/command.
  */
+import { emptyProcess } from '../lib/read/processes.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { identifyProcess } from '../lib/model/containers.js';
@@ -130,22 +131,7 @@ const NOTHING: Seen = { container: null, outerId: null, pod: null, monitor: null
 
 /** A process with nothing but cgroups, for identifyProcess. */
 function processWith(cgroups: Record<string, string>): ProcessInfo {
-  return {
-    pid: 1,
-    ppid: null,
-    state: null,
-    startTime: null,
-    comm: '',
-    cmdline: [],
-    kernelThread: false,
-    uid: null,
-    user: null,
-    nspid: null,
-    ns: {},
-    nsForChildren: {},
-    cgroups,
-    partial: false,
-  };
+  return { ...emptyProcess(1), cgroups };
 }
 
 function reduce(id: PathIdentity | undefined): Seen {

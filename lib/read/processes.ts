@@ -20,6 +20,26 @@ export interface ProcessReadOptions {
 }
 
 
+/** A process record with nothing read yet. */
+export function emptyProcess(pid: number): ProcessInfo {
+  return {
+    pid,
+    ppid: null,
+    state: null,
+    startTime: null,
+    comm: '',
+    cmdline: [],
+    kernelThread: false,
+    uid: null,
+    user: null,
+    nspid: null,
+    ns: {},
+    nsForChildren: {},
+    cgroups: {},
+    partial: false,
+  };
+}
+
 /** The pids under `/proc`, ascending. */
 export function listPids(source: Source): number[] {
   const pids: number[] = [];
@@ -93,22 +113,7 @@ export function readProcess(
     local.push({ code: 'malformed', pid, path: `${dir}/${name}`, message: `malformed ${dir}/${name}` });
   };
 
-  const p: ProcessInfo = {
-    pid,
-    ppid: null,
-    state: null,
-    startTime: null,
-    comm: '',
-    cmdline: [],
-    kernelThread: false,
-    uid: null,
-    user: null,
-    nspid: null,
-    ns: {},
-    nsForChildren: {},
-    cgroups: {},
-    partial: false,
-  };
+  const p = emptyProcess(pid);
   try {
     let flags = 0;
     const statText = text('stat');
