@@ -8,19 +8,10 @@ import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { loadSnapshot, summariseWarnings, type LoadOptions } from '../lib/cli.js';
 import { isNsviewError, NsviewError } from '../lib/errors.js';
-import { diff } from '../lib/model/diff.js';
 import { NS_TYPES, type NsType, type Snapshot } from '../lib/model/types.js';
-import { renderDiff } from '../lib/render/diff.js';
 import { renderJson } from '../lib/render/json.js';
-import { inspectProcess } from '../lib/model/inspect.js';
-import { renderInspect } from '../lib/render/inspect.js';
-import { lsColumns, lsJson, renderLs, renderLsColumnList } from '../lib/render/ls.js';
-import { podsJson, renderPods } from '../lib/render/pods.js';
 import type { RenderOptions } from '../lib/render/style.js';
-import { renderTree, treeJson } from '../lib/render/tree.js';
-import { captureHost } from '../lib/source/capture.js';
-import { writeUserFile } from '../lib/source/files.js';
-import { createFsSource } from '../lib/source/fs-source.js';
+// Each command imports its own renderer when it runs: start-up time counts (docs/performance.md).
 
 const VERSION = '0.1.0';
 
@@ -111,8 +102,10 @@ async function main(argv: string[]): Promise<number> {
           .example('$0 tree /kubepods.slice --ns', 'only the pods, with namespace sharing')
           .example('$0 tree -c memory -a', 'the v1 memory controller tree with empty cgroups'),
       async (a) => {
-        const snap = await load(a, { hierarchies: a.controller ? [a.controller.replace(/^systemd$/, 'name=systemd')] : 'primary', limits: false });
+        const hierarchies = a.controller ? [a.controller.replace(/^systemd$/, 'name=systemd')] : 'primary';
+        const snap = await load(a, { profile: 'tree', hierarchies, limits: false });
         const o = { cgroup: a.cgroup, controller: a.controller, all: a.all, kernel: a.kernel, full: a.full, ns: a.ns };
+        const { renderTree, treeJson } = await import('../lib/render/tree.js');
         if (a.json) json(treeJson(snap, o));
         else out(renderTree(snap, o, renderOptions(a, 80)));
       },
@@ -133,12 +126,14 @@ async function main(argv: string[]): Promise<number> {
           .example('$0 ls -t net -o NS,NPROCS,PID,CONTAINER,POD', 'network namespaces with their container and pod')
           .example('$0 ls -J', 'the JSON of `lsns -J -l`, for scripts written for lsns'),
       async (a) => {
+        const { lsColumns, lsJson, renderLs, renderLsColumnList } = await import('../lib/render/ls.js');
         if (a['list-columns']) return out(renderLsColumnList());
         const columns = a.output?.split(',').map((c) => c.trim());
         if (columns && columns.some((c) => c === '')) throw new UsageError(`--output needs column names separated by commas, got "${a.output}"`);
         lsColumns(columns);
         const o = { columns, type: a.type as NsType | undefined, pid: a.task === undefined ? undefined : pidArg('--task', a.task), noHeadings: a.noheadings, raw: a.raw, noTruncate: a.notruncate };
-        const snap = await load(a, { hierarchies: 'none', limits: false });
+        const cgroups = (columns ?? []).some((c) => /^\+?(container|pod)$/i.test(c));
+        const snap = await load(a, { profile: 'leaders', cgroups, hierarchies: 'none', limits: false });
         if (a.json) json(lsJson(snap, o));
         else out(renderLs(snap, o, renderOptions(a, 0)));
       },
@@ -152,6 +147,7 @@ async function main(argv: string[]): Promise<number> {
           .example('$0 pods --json', '{"pods":[{"uid","name","qos","cgroup","sandbox","containers","namespaces"}]}'),
       async (a) => {
         const snap = await load(a, {});
+        const { podsJson, renderPods } = await import('../lib/render/pods.js');
         if (a.json) json(podsJson(snap));
         else out(renderPods(snap, renderOptions(a, 0)));
       },
@@ -168,6 +164,7 @@ async function main(argv: string[]): Promise<number> {
         const pa = pidArg('<a>', a.a);
         const pb = pidArg('<b>', a.b);
         const snap = await load(a, { limits: false });
+        const [{ diff }, { renderDiff }] = await Promise.all([import('../lib/model/diff.js'), import('../lib/render/diff.js')]);
         const d = diff(snap, pa, pb);
         if (a.json) json(d);
         else out(renderDiff(d, renderOptions(a, 0)));
@@ -180,6 +177,7 @@ async function main(argv: string[]): Promise<number> {
       async (a) => {
         const pid = pidArg('<pid>', a.pid);
         const snap = await load(a, {});
+        const [{ inspectProcess }, { renderInspect }] = await Promise.all([import('../lib/model/inspect.js'), import('../lib/render/inspect.js')]);
         if (a.json) json(inspectProcess(snap, pid, Number.MAX_SAFE_INTEGER));
         else out(renderInspect(snap, pid, renderOptions(a, 0)));
       },
@@ -191,6 +189,7 @@ async function main(argv: string[]): Promise<number> {
       async (a) => {
         const snap = await load(a, {});
         const text = renderJson(snap, 0);
+        const { writeUserFile } = await import('../lib/source/files.js');
         if (a.output) writeUserFile(a.output, text);
         else out(text);
       },
@@ -202,6 +201,7 @@ async function main(argv: string[]): Promise<number> {
       async (a) => {
         if (a.from || a.demo) throw new UsageError('capture reads a host (or --root), not a snapshot');
         if (process.platform !== 'linux' && a.root === undefined) throw new NsviewError('unusable-root', 'this system has no /proc to capture; use --root <dir>');
+        const [{ captureHost }, { createFsSource }] = await Promise.all([import('../lib/source/capture.js'), import('../lib/source/fs-source.js')]);
         const r = captureHost(a.dir as string, createFsSource(a.root ?? '/'));
         process.stderr.write(`nsview: captured ${r.processes} processes, ${r.cgroups} cgroups (${r.files} files, ${r.links} links) into ${a.dir}` + (r.skipped.length ? `; ${r.skipped.length} unreadable (-v lists them)` : '') + '\n');
         if (a.verbose) for (const s of r.skipped) process.stderr.write(`nsview: skipped ${s}\n`);

@@ -5,9 +5,9 @@ import { groupContainers, identifyProcess, type ProcessIdentity } from './model/
 import { groupNamespaces, nodeNamespaces } from './model/namespaces.js';
 import { groupPods } from './model/pods.js';
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './model/snapshot.js';
-import type { Snapshot, Warning } from './model/types.js';
+import type { ProcessInfo, Snapshot, Warning } from './model/types.js';
 import { readCgroupMounts, readHierarchies, type HierarchySelection } from './read/cgroups.js';
-import { listPids, readProcesses } from './read/processes.js';
+import { listPids, readInto, readProcesses, type ProcessReadOptions } from './read/processes.js';
 import { reason } from './read/tolerate.js';
 import { createFsSource } from './source/fs-source.js';
 import type { Source } from './source/source.js';
@@ -28,6 +28,18 @@ export interface ScanOptions {
   status?: boolean;
   /** Read `/proc/<pid>/cmdline` (default true). */
   cmdline?: boolean;
+  /** Read `/proc/<pid>/cgroup` (default true). Without it containers come only from `profile: 'tree'`. */
+  cgroups?: boolean;
+  /**
+   * How much to read of each process; a view that needs less reads less (see docs/performance.md):
+   * - `all` (default): every file of every process;
+   * - `leaders`: namespace links of every process, the rest (`stat`, `status`, `cmdline`) only for
+   *   each namespace's lowest pid — what `ls` shows;
+   * - `tree`: `stat` and `cmdline` of every process, cgroup membership from the walked
+   *   hierarchies' `cgroup.procs`, namespace links only for each container's first process and
+   *   the node's — what `tree` shows. Other processes then have no namespaces in the snapshot.
+   */
+  profile?: 'all' | 'leaders' | 'tree';
 }
 
 /** The pids under the root's `/proc`; throws an {@link NsviewError} naming it if it is not a procfs. */
@@ -68,17 +80,33 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
   } catch {
     // No passwd (a capture without /etc): users are shown by uid.
   }
+  const profile = options.profile ?? 'all';
   const readNs = options.namespaces !== false;
-  const processes = readProcesses(
-    source,
-    pids,
-    users,
-    { namespaces: readNs, status: options.status, cmdline: options.cmdline, cgroups: true },
-    warnings,
-  );
+  const first: ProcessReadOptions =
+    profile === 'leaders'
+      ? { stat: false, status: false, cmdline: false, namespaces: readNs, childrenNs: false, cgroups: options.cgroups ?? false }
+      : profile === 'tree'
+        ? { status: false, cmdline: options.cmdline, namespaces: false, cgroups: false }
+        : { namespaces: readNs, status: options.status, cmdline: options.cmdline, cgroups: options.cgroups };
+  const processes = readProcesses(source, pids, users, first, warnings);
   const selection = options.hierarchies ?? 'all';
   const mounts = selection === 'none' ? [] : readCgroupMounts(source, warnings);
   const hierarchies = readHierarchies(source, mounts, { hierarchies: selection, limits: options.limits }, warnings);
+  const byPid = new Map(processes.map((p) => [p.pid, p]));
+  if (profile === 'tree') {
+    // Each process's cgroup in the walked hierarchies, from their cgroup.procs.
+    for (const h of hierarchies) {
+      const stack = [h.root];
+      while (stack.length) {
+        const n = stack.pop()!;
+        for (const pid of n.pids) {
+          const p = byPid.get(pid);
+          if (p) p.cgroups[h.key] = n.path;
+        }
+        stack.push(...n.children);
+      }
+    }
+  }
 
   const cache = new Map<string, PathIdentity>();
   const identities = new Map<number, ProcessIdentity>();
@@ -86,7 +114,12 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
   for (const p of processes) {
     const ident = identifyProcess(p, cache);
     if (ident) identities.set(p.pid, ident);
-    if (Object.values(p.cgroups).some((path) => path.startsWith('/..'))) outside++;
+    for (const path of Object.values(p.cgroups)) {
+      if (path.startsWith('/..')) {
+        outside++;
+        break;
+      }
+    }
   }
   if (outside > 0) {
     warnings.push({
@@ -94,9 +127,31 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
       message: `${outside} process(es) have cgroup paths above the reader's cgroup namespace root (/..): the scan ran inside a cgroup namespace`,
     });
   }
+  const containers = groupContainers(processes, identities, hierarchies);
+  const second = (p: ProcessInfo | undefined, parts: ProcessReadOptions): void => {
+    if (p) readInto(source, p, users, parts, warnings);
+  };
+  if (profile === 'tree' && readNs) {
+    // Namespaces only where pods need them: each container's first process, and the node's.
+    const nsOnly = { stat: false, status: false, cmdline: false, cgroups: false, childrenNs: false };
+    for (const c of containers) second(byPid.get(c.pids[0] as number), nsOnly);
+    for (const p of processes) {
+      if (Object.keys(p.ns).length === 0) second(p, nsOnly);
+      if (Object.keys(p.ns).length > 0) break;
+    }
+  }
   const namespaces = readNs ? groupNamespaces(processes) : [];
   const nodeNs = readNs ? nodeNamespaces(processes) : {};
-  const containers = groupContainers(processes, identities, hierarchies);
+  if (profile === 'leaders') {
+    // What ls shows of each namespace: its lowest pid's user and command.
+    const details = { namespaces: false, cgroups: false };
+    const done = new Set<number>();
+    for (const ns of namespaces) {
+      const pid = ns.pids[0] as number;
+      if (!done.has(pid)) second(byPid.get(pid), details);
+      done.add(pid);
+    }
+  }
   const pods = groupPods(processes, nodeNs, containers, identities, hierarchies);
   return {
     format: SNAPSHOT_FORMAT,

@@ -10,7 +10,16 @@ export interface ProcStatus {
 /** Parse `/proc/<pid>/status`; fields that are missing or malformed are `null`. */
 export function parseProcStatus(text: string): ProcStatus {
   const out: ProcStatus = { uid: null, nspid: null, name: null };
-  for (const raw of text.split('\n')) {
+  // Only three of the ~55 lines matter: look at those lines only.
+  const lines: string[] = [];
+  for (const key of ['Name:', 'Uid:', 'NSpid:']) {
+    const at = text.startsWith(key) ? 0 : text.indexOf('\n' + key) + 1;
+    if (at > 0 || text.startsWith(key)) {
+      const end = text.indexOf('\n', at);
+      lines.push(text.slice(at, end < 0 ? text.length : end));
+    }
+  }
+  for (const raw of lines) {
     const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
     const colon = line.indexOf(':');
     if (colon < 0) continue;

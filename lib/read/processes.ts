@@ -1,4 +1,4 @@
-import type { NsType, ProcessInfo, Warning } from '../model/types.js';
+import { NS_TYPES, type NsType, type ProcessInfo, type Warning } from '../model/types.js';
 import { parseCmdline } from '../parse/cmdline.js';
 import { NS_LINK_NAMES, isNsType, parseNsLink } from '../parse/ns-link.js';
 import { hierarchyKey, parseProcCgroupLines } from '../parse/proc-cgroup.js';
@@ -9,8 +9,12 @@ import { classify, reason } from './tolerate.js';
 
 /** Which files to read for each process; a view that needs less reads less. */
 export interface ProcessReadOptions {
+  /** `stat` for ppid, state, start time, name and the kernel-thread flag (default true). */
+  stat?: boolean;
   /** `ns/*` links (default true). */
   namespaces?: boolean;
+  /** Also `pid_for_children` and `time_for_children` (default true). */
+  childrenNs?: boolean;
   /** `cgroup` (default true). */
   cgroups?: boolean;
   /** `status` for uid and NSpid (default true). */
@@ -83,6 +87,22 @@ export function readProcess(
   options: ProcessReadOptions,
   warnings: Warning[],
 ): ProcessInfo | undefined {
+  const p = emptyProcess(pid);
+  return readInto(source, p, users, options, warnings) ? p : undefined;
+}
+
+/**
+ * Read the chosen parts of a process into `p` (a second pass can add parts a
+ * first one skipped). Returns false if the process vanished (a warning says so).
+ */
+export function readInto(
+  source: Source,
+  p: ProcessInfo,
+  users: Map<number, string>,
+  options: ProcessReadOptions,
+  warnings: Warning[],
+): boolean {
+  const pid = p.pid;
   const dir = `/proc/${pid}`;
   const denied: string[] = [];
   const local: Warning[] = [];
@@ -113,22 +133,24 @@ export function readProcess(
     local.push({ code: 'malformed', pid, path: `${dir}/${name}`, message: `malformed ${dir}/${name}` });
   };
 
-  const p = emptyProcess(pid);
   try {
-    let flags = 0;
-    const statText = text('stat');
-    if (statText !== undefined) {
-      const st = parseProcStat(statText);
-      if (st) {
-        p.ppid = st.ppid;
-        p.state = st.state;
-        p.startTime = st.startTime;
-        p.comm = st.comm;
-        flags = st.flags;
-      } else malformed('stat');
-    } else {
-      const comm = text('comm');
-      if (comm !== undefined) p.comm = comm.replace(/\n$/, '');
+    if (options.stat !== false) {
+      let flags = 0;
+      const statText = text('stat');
+      if (statText !== undefined) {
+        const st = parseProcStat(statText);
+        if (st) {
+          p.ppid = st.ppid;
+          p.state = st.state;
+          p.startTime = st.startTime;
+          p.comm = st.comm;
+          flags = st.flags;
+        } else malformed('stat');
+      } else {
+        const comm = text('comm');
+        if (comm !== undefined) p.comm = comm.replace(/\n$/, '');
+      }
+      p.kernelThread = (flags & PF_KTHREAD) !== 0;
     }
     if (options.status !== false) {
       const statusText = text('status');
@@ -145,20 +167,21 @@ export function readProcess(
       const cmd = text('cmdline');
       if (cmd !== undefined) p.cmdline = parseCmdline(cmd);
     }
-    p.kernelThread = (flags & PF_KTHREAD) !== 0 || ((p.ppid === 2 || pid === 2) && p.cmdline.length === 0 && p.state !== 'Z');
-    if (options.namespaces !== false) readNamespaces(source, dir, p, fail, malformed);
+    // Without flags (a capture that lacks stat's field 9), a child of kthreadd with no command line.
+    if (!p.kernelThread && options.stat !== false && (p.ppid === 2 || pid === 2) && p.cmdline.length === 0 && p.state !== 'Z') p.kernelThread = true;
+    if (options.namespaces !== false) readNamespaces(source, dir, p, options.childrenNs !== false, fail, malformed);
     if (options.cgroups !== false) {
       const cg = text('cgroup');
       if (cg !== undefined) {
         const { lines, malformed: bad } = parseProcCgroupLines(cg);
-        for (const l of lines) p.cgroups[hierarchyKey({ hierarchyId: l.hierarchyId, controllers: [...l.controllers].sort() })] = l.path;
+        for (const l of lines) p.cgroups[cgroupKey(l.hierarchyId, l.controllers)] = l.path;
         if (bad) malformed('cgroup');
       }
     }
   } catch (err) {
     if (err instanceof Vanished) {
       warnings.push({ code: 'vanished', pid, message: `process ${pid} exited during the scan` });
-      return undefined;
+      return false;
     }
     throw err;
   }
@@ -167,18 +190,32 @@ export function readProcess(
     const more = denied.length > 1 ? ` (and ${denied.length - 1} more)` : '';
     warnings.push({ code: 'denied', pid, path: denied[0], message: `permission denied reading ${denied[0]}${more}` });
   }
-  warnings.push(...local);
-  return p;
+  if (local.length) warnings.push(...local);
+  return true;
+}
+
+const keyCache = new Map<string, string>();
+
+/** Hierarchy key of a cgroup line, cached: the same few controller lists repeat for every process. */
+function cgroupKey(id: number, controllers: string[]): string {
+  const raw = `${id}:${controllers.join(',')}`;
+  let key = keyCache.get(raw);
+  if (key === undefined) {
+    key = hierarchyKey({ hierarchyId: id, controllers: [...controllers].sort() });
+    keyCache.set(raw, key);
+  }
+  return key;
 }
 
 function readNamespaces(
   source: Source,
   dir: string,
   p: ProcessInfo,
+  children: boolean,
   fail: (path: string, err: unknown) => undefined,
   malformed: (name: string) => void,
 ): void {
-  for (const name of NS_LINK_NAMES) {
+  for (const name of children ? NS_LINK_NAMES : NS_TYPES) {
     const path = `${dir}/ns/${name}`;
     let link: string;
     try {

@@ -33,6 +33,7 @@ export function width(s: string): number {
 /** Cut a string to `max` columns, ending in `…` when cut. */
 export function ellipsize(s: string, max: number): string {
   if (max <= 0) return '';
+  if (s.length <= max) return s;
   if (width(s) <= max) return s;
   const chars = [...s];
   return chars.slice(0, Math.max(0, max - 1)).join('') + '…';

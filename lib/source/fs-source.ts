@@ -51,13 +51,13 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
     }
   };
 
-  function readBytes(path: string): Uint8Array {
+  function readBytes(path: string, borrow = false): Uint8Array {
     const p = full(path);
     check(path, p);
     const fd = fs.openSync(p, openFlags);
     try {
       const n = fs.readSync(fd, scratch, 0, CHUNK, null);
-      if (n < CHUNK) return scratch.slice(0, n);
+      if (n < CHUNK) return borrow ? scratch.subarray(0, n) : scratch.slice(0, n);
       const parts: Uint8Array[] = [scratch.slice(0, n)];
       let total = n;
       for (;;) {
@@ -74,11 +74,13 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
     }
   }
 
-  const readText = (path: string): string => Buffer.from(readBytes(path)).toString('utf8');
+  // Small files (all of procfs's) decode straight from the scratch buffer, without a copy.
+  const decoder = new TextDecoder('utf-8');
+  const readText = (path: string): string => decoder.decode(readBytes(path, true));
 
   return {
     root: root,
-    readBytes,
+    readBytes: (path: string) => readBytes(path),
     readText,
     readLink(path) {
       const p = full(path);
