@@ -25,12 +25,14 @@ import { performance } from 'node:perf_hooks';
 const boot = performance.now();
 const cmd = process.argv[2] ?? 'ls';
 // As bin/nsview.ts loads for `ls` and for `tree` without -c (bench/run.mjs checks the output matches the CLI's).
-const SCAN_OPTIONS = { ls: { hierarchies: 'none', limits: false }, tree: { hierarchies: 'primary', limits: false } };
+const SCAN_OPTIONS = { ls: { profile: 'leaders', hierarchies: 'none', limits: false }, tree: { profile: 'tree', hierarchies: 'primary', limits: false } };
 
 // Import exactly what the CLI imports, found in its compiled text.
 const binUrl = new URL('../dist/bin/nsview.js', import.meta.url);
 const binText = fs.readFileSync(binUrl, 'utf8');
+// Static imports, then the command's own dynamic import (the CLI loads each renderer when its command runs).
 const specs = [...binText.matchAll(/^import\s[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
+specs.push(cmd === 'tree' ? '../lib/render/tree.js' : '../lib/render/ls.js');
 const t0 = performance.now();
 const mods = {};
 const loads = {};

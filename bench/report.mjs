@@ -68,8 +68,8 @@ function scanTable(r) {
     floor: 'bare loop: ns/* links, cgroup, stat (the floor)',
     'floor-all': 'bare loop + status, cmdline',
     scan: '`scanSync()` (default: everything)',
-    'scan-ls': "`scanSync({ hierarchies: 'none', limits: false })` (what `ls` reads)",
-    'scan-tree': "`scanSync({ hierarchies: 'primary', limits: false })` (what `tree` reads)",
+    'scan-ls': "`scanSync({ profile: 'leaders', hierarchies: 'none', limits: false })` (what `ls` reads)",
+    'scan-tree': "`scanSync({ profile: 'tree', hierarchies: 'primary', limits: false })` (what `tree` reads)",
     'ls-min': "what-if: `scanSync({ hierarchies: 'none', limits: false, status: false, cmdline: false })`",
     'tree-min': "what-if: `scanSync({ hierarchies: 'primary', limits: false, namespaces: false, status: false })`",
   };

@@ -207,7 +207,8 @@ async function benchSize(size, o, state) {
     res.quiet = await waitQuiet(o.quietWait, checkpoint);
     res.loadBefore = loadAvg();
     res.processesAtStart = countProcesses();
-    const nsview = (...a) => [NODE, BIN, ...a];
+    // As users run it: the bin's shebang line carries nsview's V8 flags.
+    const nsview = (...a) => [BIN, ...a];
     log('timing the floors: node -e 0, bench/floor-ls.mjs, bench/floor-tree.mjs');
     const [floorCmd, floorLs, floorTree] = await alternate(
       [

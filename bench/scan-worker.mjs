@@ -12,8 +12,8 @@
  *   default scan reads per process.
  * - `scan`: the library's scanSync() with default options (all of it: every
  *   process file, every cgroup hierarchy with its limits).
- * - `scan-ls`: scanSync({ hierarchies: 'none', limits: false }), what `ls` reads.
- * - `scan-tree`: scanSync({ hierarchies: 'primary', limits: false }), what `tree` reads.
+ * - `scan-ls`: scanSync({ profile: 'leaders', hierarchies: 'none', limits: false }), what `ls` reads.
+ * - `scan-tree`: scanSync({ profile: 'tree', hierarchies: 'primary', limits: false }), what `tree` reads.
  * - `ls-min`: scanSync({ hierarchies: 'none', limits: false, status: false,
  *   cmdline: false }): what-if — only ns links, stat and cgroup per process.
  * - `tree-min`: scanSync({ hierarchies: 'primary', limits: false, namespaces:
@@ -72,8 +72,8 @@ function floor(all) {
 
 const OPTIONS = {
   scan: {},
-  'scan-ls': { hierarchies: 'none', limits: false },
-  'scan-tree': { hierarchies: 'primary', limits: false },
+  'scan-ls': { profile: 'leaders', hierarchies: 'none', limits: false },
+  'scan-tree': { profile: 'tree', hierarchies: 'primary', limits: false },
   'ls-min': { hierarchies: 'none', limits: false, status: false, cmdline: false },
   'tree-min': { hierarchies: 'primary', limits: false, namespaces: false, status: false },
 };

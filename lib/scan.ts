@@ -35,7 +35,7 @@ export interface ScanOptions {
    * - `all` (default): every file of every process;
    * - `leaders`: namespace links of every process, the rest (`stat`, `status`, `cmdline`) only for
    *   each namespace's lowest pid — what `ls` shows;
-   * - `tree`: `stat` and `cmdline` of every process, cgroup membership from the walked
+   * - `tree`: `cmdline` of every process (and `stat` where it is empty), cgroup membership from the walked
    *   hierarchies' `cgroup.procs`, namespace links only for each container's first process and
    *   the node's — what `tree` shows. Other processes then have no namespaces in the snapshot.
    */
@@ -86,7 +86,7 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
     profile === 'leaders'
       ? { stat: false, status: false, cmdline: false, namespaces: readNs, childrenNs: false, cgroups: options.cgroups ?? false }
       : profile === 'tree'
-        ? { status: false, cmdline: options.cmdline, namespaces: false, cgroups: false }
+        ? { stat: options.cmdline === false ? true : 'if-no-cmdline', status: false, cmdline: options.cmdline, namespaces: false, cgroups: false }
         : { namespaces: readNs, status: options.status, cmdline: options.cmdline, cgroups: options.cgroups };
   const processes = readProcesses(source, pids, users, first, warnings);
   const selection = options.hierarchies ?? 'all';

@@ -9,8 +9,11 @@ import { classify, reason } from './tolerate.js';
 
 /** Which files to read for each process; a view that needs less reads less. */
 export interface ProcessReadOptions {
-  /** `stat` for ppid, state, start time, name and the kernel-thread flag (default true). */
-  stat?: boolean;
+  /**
+   * `stat` for ppid, state, start time, name and the kernel-thread flag (default true);
+   * `if-no-cmdline`: read `cmdline` first and `stat` only when it is empty (kernel threads, zombies).
+   */
+  stat?: boolean | 'if-no-cmdline';
   /** `ns/*` links (default true). */
   namespaces?: boolean;
   /** Also `pid_for_children` and `time_for_children` (default true). */
@@ -134,7 +137,15 @@ export function readInto(
   };
 
   try {
-    if (options.stat !== false) {
+    let cmdDone = false;
+    if (options.stat === 'if-no-cmdline') {
+      // A process with a command line is no kernel thread and shows its command line:
+      // its stat is needed only when it has none (kernel threads, zombies).
+      const cmd = text('cmdline');
+      if (cmd !== undefined) p.cmdline = parseCmdline(cmd);
+      cmdDone = true;
+    }
+    if (options.stat === true || options.stat === undefined || (options.stat === 'if-no-cmdline' && p.cmdline.length === 0)) {
       let flags = 0;
       const statText = text('stat');
       if (statText !== undefined) {
@@ -163,12 +174,12 @@ export function readInto(
         if (!p.comm && st.name) p.comm = st.name;
       }
     }
-    if (options.cmdline !== false) {
+    if (options.cmdline !== false && !cmdDone) {
       const cmd = text('cmdline');
       if (cmd !== undefined) p.cmdline = parseCmdline(cmd);
     }
     // Without flags (a capture that lacks stat's field 9), a child of kthreadd with no command line.
-    if (!p.kernelThread && options.stat !== false && (p.ppid === 2 || pid === 2) && p.cmdline.length === 0 && p.state !== 'Z') p.kernelThread = true;
+    if (!p.kernelThread && p.state !== null && (p.ppid === 2 || pid === 2) && p.cmdline.length === 0 && p.state !== 'Z') p.kernelThread = true;
     if (options.namespaces !== false) readNamespaces(source, dir, p, options.childrenNs !== false, fail, malformed);
     if (options.cgroups !== false) {
       const cg = text('cgroup');
