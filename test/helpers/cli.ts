@@ -197,7 +197,7 @@ export function realComm(pid: number): string {
 export function straceStatus(): { path?: string; reason: string } {
   if (process.platform !== 'linux') return { reason: `strace is Linux-only (this is ${process.platform})` };
   const path = which('strace');
-  if (!path) return { reason: 'strace is not installed (CI installs it; nothing is installed here)' };
+  if (!path) return { reason: 'strace is not installed (the tests install nothing)' };
   const probe = spawnSync(path, ['-f', '-qq', '-o', '/dev/null', '-e', 'trace=openat', 'true'], { encoding: 'utf8', timeout: 10_000 });
   if (probe.status !== 0) return { reason: `strace cannot trace here: ${(probe.stderr ?? '').trim() || String(probe.error)}` };
   return { path, reason: '' };

@@ -191,7 +191,7 @@ describe.skipIf(!linux)('live: hostile capture directories', () => {
         const files = [`${P}/stat`, `${P}/status`, `${P}/cmdline`, `${P}/cgroup`, '/sys/fs/cgroup/cgroup.procs'];
         for (const f of files) {
           fs.rmSync(`${root}${f}`);
-          execFileSync('mkfifo', [`${root}${f}`]);
+          execFileSync('mkfifo', [`${root}${f}`], { timeout: 10_000 });
         }
         // An empty cmdline, cgroup or cgroup.procs reads as nothing there, which is no error.
         return files.map((f) => ({ path: f, named: /\/(stat|status)$/.test(f) }));

@@ -137,7 +137,7 @@ describe.skipIf(!live.ok)('live: hostile process and cgroup names in every view'
     child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
     child.on('error', (e) => (err += String(e)));
     const pid = child.pid as number;
-    const wantComm = opts.comm === undefined ? undefined : spawnSync('bash', ['-c', 'printf "$0"', opts.comm]).stdout.toString('utf8');
+    const wantComm = opts.comm === undefined ? undefined : spawnSync('bash', ['-c', 'printf "$0"', opts.comm], { timeout: 10_000 }).stdout.toString('utf8');
     const st = await poll(
       `hostile process ${name} in ${JSON.stringify(cgroup)}`,
       (s) => {

@@ -136,6 +136,16 @@ describe.skipIf(!live.ok)('live: nsview without privilege (as nobody, with a lab
     figures.push(`nsview ${name}: ${n}`);
   });
 
+  it('pods --json as nobody still lists the lab pod and its containers: cgroup paths are world-readable', async () => {
+    const r = await nobody(['pods', '--json']);
+    summaryOf(r);
+    const pods = (JSON.parse(r.stdout) as { pods: Array<{ uid: string | null; qos: string | null; containers: Array<{ id: string; pids: number[] }> }> }).pods;
+    const found = pods.find((p) => p.uid === pod.uid);
+    expect(found, `lab pod ${pod.uid} in ${JSON.stringify(pods.map((p) => p.uid))}`).toBeDefined();
+    expect(found?.qos).toBe(pod.qos);
+    expect(found?.containers.map((c) => c.id).sort()).toEqual([pod.sandbox.id, ...pod.containers.map((c) => c.id)].sort());
+  });
+
   it('nsview inspect <its own pid> as nobody: itself, fully read, with its namespaces', async () => {
     // sh execs node, so $$ is nsview's own pid.
     const r = await run([...AS_NOBODY, 'sh', '-c', 'exec "$0" "$1" inspect --json $$', process.execPath, build.cli], { env: plainEnv(), cwd: '/' });
@@ -174,7 +184,7 @@ describe.skipIf(!live.ok)('live: nsview without privilege (as nobody, with a lab
     expect(set.has(r.pid as number), `nsview itself (${r.pid}) not denied`).toBe(false);
     // A denied pid that runs as nobody (another user's setpriv between setuid and exec is not
     // dumpable) must still be unreadable to nobody now; else nsview denied itself what it may read.
-    const wrong = denied.filter((pid) => uidOf(pid) === NOBODY && spawnSync(AS_NOBODY[0] as string, [...AS_NOBODY.slice(1), 'readlink', `/proc/${pid}/ns/net`]).status === 0);
+    const wrong = denied.filter((pid) => uidOf(pid) === NOBODY && spawnSync(AS_NOBODY[0] as string, [...AS_NOBODY.slice(1), 'readlink', `/proc/${pid}/ns/net`], { timeout: 10_000 }).status === 0);
     expect(wrong, 'denied pids that nobody can read').toEqual([]);
     figures.push(`nsview ls -v: ${denied.filter((pid) => { const u = uidOf(pid); return u !== undefined && u !== NOBODY; }).length} of the denied pids still run as another user`);
     figures.push(`nsview ls -v: ${n} denied pids listed`);
