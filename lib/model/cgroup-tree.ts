@@ -62,7 +62,11 @@ export function pickHierarchy(s: Snapshot, controller?: string): CgroupHierarchy
     return h;
   }
   const h = hs.find((x) => x.key === UNIFIED) ?? hs.find((x) => x.key === 'name=systemd') ?? hs[0];
-  if (!h) throw new NsviewError('unusable-root', `no cgroup hierarchy mounted under ${s.root} (see /proc/self/mountinfo)`);
+  if (!h) {
+    // Name what went wrong: a mounted tree that could not be read, or no mount at all.
+    const why = s.warnings.find((w) => w.code === 'unreadable' && (w.path?.startsWith('/sys/') || w.path?.includes('mountinfo')));
+    throw new NsviewError('unusable-root', why ? `no cgroup hierarchy could be read: ${why.message}` : `no cgroup hierarchy mounted under ${s.root} (see /proc/self/mountinfo)`);
+  }
   return h;
 }
 

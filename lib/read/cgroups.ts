@@ -26,7 +26,9 @@ export function readCgroupMounts(source: Source, warnings: Warning[]): CgroupMou
     try {
       text = source.readText(path);
     } catch (err) {
-      if (path === '/proc/1/mountinfo') warnings.push({ code: 'unreadable', path, message: `cannot read ${path}: ${reason(err)}; no cgroup trees` });
+      if (path === '/proc/1/mountinfo') {
+        warnings.push({ code: 'unreadable', path: '/proc/self/mountinfo', message: `cannot read /proc/self/mountinfo (nor ${path}): ${reason(err)}; no cgroup trees` });
+      }
       continue;
     }
     const { mounts, malformed } = parseCgroupMounts(text);

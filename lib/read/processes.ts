@@ -180,7 +180,11 @@ export function readInto(
     }
     // Without flags (a capture that lacks stat's field 9), a child of kthreadd with no command line.
     if (!p.kernelThread && p.state !== null && (p.ppid === 2 || pid === 2) && p.cmdline.length === 0 && p.state !== 'Z') p.kernelThread = true;
-    if (options.namespaces !== false) readNamespaces(source, dir, p, options.childrenNs !== false, fail, malformed);
+    if (options.namespaces !== false) {
+      readNamespaces(source, dir, p, options.childrenNs !== false, fail, malformed, () =>
+        local.push({ code: 'unreadable', pid, path: `${dir}/ns`, message: `cannot read ${dir}/ns: no such directory` }),
+      );
+    }
     if (options.cgroups !== false) {
       const cg = text('cgroup');
       if (cg !== undefined) {
@@ -225,12 +229,16 @@ function readNamespaces(
   children: boolean,
   fail: (path: string, err: unknown) => undefined,
   malformed: (name: string) => void,
+  missingAll: () => void,
 ): void {
-  for (const name of children ? NS_LINK_NAMES : NS_TYPES) {
+  const names = children ? NS_LINK_NAMES : NS_TYPES;
+  let read = 0;
+  for (const name of names) {
     const path = `${dir}/ns/${name}`;
     let link: string;
     try {
       link = source.readLink(path);
+      read++;
     } catch (err) {
       // A missing link is not always a vanished process: zombies have none, and older
       // kernels lack time (5.6) and cgroup (4.6) namespaces. `fail` tells them apart.
@@ -249,4 +257,6 @@ function readNamespaces(
       p.ns[type as NsType] = parsed.inode;
     }
   }
+  // A zombie keeps its ns directory with dead links; a capture that lacks the directory says so.
+  if (read === 0 && !source.exists(`${dir}/ns`)) missingAll();
 }
