@@ -232,14 +232,14 @@ function readNamespaces(
   missingAll: () => void,
 ): void {
   const names = children ? NS_LINK_NAMES : NS_TYPES;
-  let read = 0;
+  let missing = 0;
   for (const name of names) {
     const path = `${dir}/ns/${name}`;
     let link: string;
     try {
       link = source.readLink(path);
-      read++;
     } catch (err) {
+      if (classify(err) === 'vanished') missing++;
       // A missing link is not always a vanished process: zombies have none, and older
       // kernels lack time (5.6) and cgroup (4.6) namespaces. `fail` tells them apart.
       fail(path, err);
@@ -258,5 +258,5 @@ function readNamespaces(
     }
   }
   // A zombie keeps its ns directory with dead links; a capture that lacks the directory says so.
-  if (read === 0 && !source.exists(`${dir}/ns`)) missingAll();
+  if (missing === names.length && !source.exists(`${dir}/ns`)) missingAll();
 }
