@@ -909,3 +909,10 @@ function fillCpuset(parent: string, dir: string): void {
     fs.writeFileSync(file, fs.readFileSync(`${parent}/${name}`, 'utf8').trim());
   }
 }
+
+/** Close a lab (if one was opened) and return what it left behind: pids still alive, cgroups still there. */
+export async function closeLab(lab: Lab | undefined): Promise<{ alive: ReturnType<Lab["alive"]>; cgroups: string[] }> {
+  if (!lab) return { alive: [], cgroups: [] };
+  await lab.close();
+  return { alive: lab.alive(), cgroups: lab.remainingCgroups() };
+}

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFsSource, scanSync, type Snapshot } from '../../lib/index.js';
 import { NS_TYPES, type NsType } from '../../lib/model/types.js';
-import { Lab, liveStatus, nsInode, type LabPod } from '../helpers/lab.js';
+import { Lab, liveStatus, nsInode, type LabPod, closeLab } from '../helpers/lab.js';
 
 const live = liveStatus();
 const SCANS = 1000;
@@ -109,11 +109,7 @@ describe.skipIf(!live.ok)('live: scans while processes churn', () => {
   }, 300_000);
 
   afterAll(async () => {
-    await lab?.close();
-    if (lab) {
-      expect(lab.alive(), 'lab processes left after close').toEqual([]);
-      expect(lab.remainingCgroups(), 'lab cgroups left after close').toEqual([]);
-    }
+    expect(await closeLab(lab), 'lab processes and cgroups left after close').toEqual({ alive: [], cgroups: [] });
   }, 60_000);
 
   /** What of the stable lab a snapshot lacks. */

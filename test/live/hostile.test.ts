@@ -14,7 +14,7 @@ import * as nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeRun, plainEnv, rawControls, realCmdline, realComm, run, stackTrace, worldReadableBuild, workClock, type Build, type RunResult } from '../helpers/cli.js';
-import { Lab, liveStatus, nsInode, poll, procStat, type LabHierarchy, type LabPod } from '../helpers/lab.js';
+import { Lab, liveStatus, nsInode, poll, procStat, type LabHierarchy, type LabPod, closeLab } from '../helpers/lab.js';
 
 const live = liveStatus(['lsns']);
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -236,11 +236,7 @@ describe.skipIf(!live.ok)('live: hostile process and cgroup names in every view'
           20,
         ).catch((e: unknown) => errors.push(String(e)));
       }
-      await lab?.close();
-      if (lab) {
-        expect(lab.alive(), 'lab processes left after close').toEqual([]);
-        expect(lab.remainingCgroups(), 'lab cgroups left after close').toEqual([]);
-      }
+      expect(await closeLab(lab), 'lab processes and cgroups left after close').toEqual({ alive: [], cgroups: [] });
       expect(errors, 'hostile processes and cgroups left behind').toEqual([]);
       expect(made.filter((d) => fs.existsSync(d)), 'hostile cgroups left').toEqual([]);
     } finally {

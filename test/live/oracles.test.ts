@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanSync } from '../../lib/index.js';
 import type { CgroupHierarchy, Pod, Warning } from '../../lib/model/types.js';
-import { cgroupHierarchies, Lab, liveStatus, uptimeTicks, type LabPod } from '../helpers/lab.js';
+import { cgroupHierarchies, Lab, liveStatus, uptimeTicks, type LabPod, closeLab } from '../helpers/lab.js';
 import {
   comparePlacement,
   compareNamespaces,
@@ -80,11 +80,7 @@ describe.skipIf(!live.ok)('live: nsview against lsns and systemd-cgls', () => {
 
   afterAll(async () => {
     try {
-      await lab?.close();
-      if (lab) {
-        expect(lab.alive(), 'lab processes left after close').toEqual([]);
-        expect(lab.remainingCgroups(), 'lab cgroups left after close').toEqual([]);
-      }
+      expect(await closeLab(lab), 'lab processes and cgroups left after close').toEqual({ alive: [], cgroups: [] });
     } finally {
       if (buildDir) fs.rmSync(buildDir, { recursive: true, force: true });
     }

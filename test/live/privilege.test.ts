@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { NS_TYPES } from '../../lib/model/types.js';
 import { describeRun, plainEnv, rawControls, run, stackTrace, worldReadableBuild, workClock, type Build, type RunResult } from '../helpers/cli.js';
-import { Lab, liveStatus, nsInode, poll, procStat, type LabPod } from '../helpers/lab.js';
+import { Lab, liveStatus, nsInode, poll, procStat, type LabPod, closeLab } from '../helpers/lab.js';
 
 const live = liveStatus();
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -90,11 +90,7 @@ describe.skipIf(!live.ok)('live: nsview without privilege (as nobody, with a lab
           20,
         );
       }
-      await lab?.close();
-      if (lab) {
-        expect(lab.alive(), 'lab processes left after close').toEqual([]);
-        expect(lab.remainingCgroups(), 'lab cgroups left after close').toEqual([]);
-      }
+      expect(await closeLab(lab), 'lab processes and cgroups left after close').toEqual({ alive: [], cgroups: [] });
     } finally {
       build?.remove();
       if (clock) console.log(clock.report('privilege.test.ts'));

@@ -15,7 +15,7 @@ import * as nodePath from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeRun, parseStrace, plainEnv, run, stackTrace, straceStatus, under, worldReadableBuild, workClock, WRITE_FLAGS, type Build, type FileEvent, type RunResult } from '../helpers/cli.js';
-import { Lab, liveStatus, type LabPod } from '../helpers/lab.js';
+import { Lab, liveStatus, type LabPod, closeLab } from '../helpers/lab.js';
 
 const live = liveStatus();
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -158,11 +158,7 @@ describe.skipIf(!live.ok)('live: nsview writes nothing under /proc or /sys', () 
 
   afterAll(async () => {
     try {
-      await lab?.close();
-      if (lab) {
-        expect(lab.alive(), 'lab processes left after close').toEqual([]);
-        expect(lab.remainingCgroups(), 'lab cgroups left after close').toEqual([]);
-      }
+      expect(await closeLab(lab), 'lab processes and cgroups left after close').toEqual({ alive: [], cgroups: [] });
     } finally {
       build?.remove();
       if (clock) console.log(clock.report('readonly.test.ts'));

@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { diff, scanSync, type Snapshot } from '../../lib/index.js';
 import type { NsType } from '../../lib/model/types.js';
-import { Lab, liveStatus, type LabPod, type PodSpec } from '../helpers/lab.js';
+import { Lab, liveStatus, type LabPod, type PodSpec, closeLab } from '../helpers/lab.js';
 
 const live = liveStatus();
 
@@ -57,11 +57,7 @@ describe.skipIf(!live.ok)('live: pods rebuilt from the real kernel', () => {
   }, 300_000);
 
   afterAll(async () => {
-    await lab?.close();
-    if (lab) {
-      expect(lab.alive(), 'lab processes left after close').toEqual([]);
-      expect(lab.remainingCgroups(), 'lab cgroups left after close').toEqual([]);
-    }
+    expect(await closeLab(lab), 'lab processes and cgroups left after close').toEqual({ alive: [], cgroups: [] });
   }, 60_000);
 
   describe.each(Object.keys(SPECS))('%s', (name) => {
