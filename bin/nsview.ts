@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env node
 /**
  * nsview's command line: arguments to library calls, one call per command.
  * Exit codes: 0 success (warnings included), 1 an error the user can act on,

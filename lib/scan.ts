@@ -128,41 +128,71 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
     });
   }
   const containers = groupContainers(processes, identities, hierarchies);
-  const second = (p: ProcessInfo | undefined, parts: ProcessReadOptions): void => {
-    if (p) readInto(source, p, users, parts, warnings);
+  // Second passes read more of some processes. One that exits in between is dropped
+  // everywhere (its warning says so), as if the first pass had not seen it.
+  const gone = new Set<number>();
+  const second = (p: ProcessInfo | undefined, parts: ProcessReadOptions): boolean => {
+    if (!p || gone.has(p.pid)) return false;
+    if (readInto(source, p, users, parts, warnings)) return true;
+    gone.add(p.pid);
+    return false;
   };
+  const tried = new Set<number>();
   if (profile === 'tree' && readNs) {
-    // Namespaces only where pods need them: each container's first process, and the node's.
+    // Namespaces only where pods need them. For each container: its processes in pid
+    // order until its init (pid 1 in its own pid namespace), which stands for it as in a
+    // full scan; with its start time, which breaks ties between sandbox candidates.
+    const main = { stat: true, status: true, cmdline: false, cgroups: false, childrenNs: false };
+    for (const c of containers) {
+      for (const pid of c.pids.slice(0, 8)) {
+        const p = byPid.get(pid);
+        tried.add(pid);
+        if (!second(p, main)) continue;
+        const nspid = p!.nspid;
+        if (nspid && nspid.length > 1 && nspid[nspid.length - 1] === 1) break;
+      }
+    }
+    // And the node's: the lowest pid whose namespaces can be read.
     const nsOnly = { stat: false, status: false, cmdline: false, cgroups: false, childrenNs: false };
-    for (const c of containers) second(byPid.get(c.pids[0] as number), nsOnly);
     for (const p of processes) {
-      if (Object.keys(p.ns).length === 0) second(p, nsOnly);
+      if (!tried.has(p.pid)) second(p, nsOnly);
       if (Object.keys(p.ns).length > 0) break;
     }
   }
-  const namespaces = readNs ? groupNamespaces(processes) : [];
-  const nodeNs = readNs ? nodeNamespaces(processes) : {};
+  let live = gone.size ? processes.filter((p) => !gone.has(p.pid)) : processes;
+  let namespaces = readNs ? groupNamespaces(live) : [];
   if (profile === 'leaders') {
-    // What ls shows of each namespace: its lowest pid's user and command.
+    // What ls shows of each namespace: its lowest pid's user and command. A leader that
+    // exits before it is read hands over to the next lowest pid.
     const details = { namespaces: false, cgroups: false };
     const done = new Set<number>();
-    for (const ns of namespaces) {
-      const pid = ns.pids[0] as number;
-      if (!done.has(pid)) second(byPid.get(pid), details);
-      done.add(pid);
+    for (let again = true; again; ) {
+      again = false;
+      for (const ns of namespaces) {
+        const pid = ns.pids[0] as number;
+        if (done.has(pid)) continue;
+        done.add(pid);
+        if (!second(byPid.get(pid), details)) again = true;
+      }
+      if (again) {
+        live = processes.filter((p) => !gone.has(p.pid));
+        namespaces = groupNamespaces(live);
+      }
     }
   }
-  const pods = groupPods(processes, nodeNs, containers, identities, hierarchies);
+  const nodeNs = readNs ? nodeNamespaces(live) : {};
+  const liveContainers = gone.size ? containers.map((c) => ({ ...c, pids: c.pids.filter((pid) => !gone.has(pid)) })).filter((c) => c.pids.length) : containers;
+  const pods = groupPods(live, nodeNs, liveContainers, identities, hierarchies);
   return {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
     scannedAt: new Date().toISOString(),
     root: source.root,
-    processes,
+    processes: live,
     namespaces,
     nodeNamespaces: nodeNs,
     hierarchies,
-    containers,
+    containers: liveContainers,
     pods,
     warnings,
   };

@@ -137,13 +137,10 @@ export function readInto(
   };
 
   try {
-    let cmdDone = false;
-    if (options.stat === 'if-no-cmdline') {
-      // A process with a command line is no kernel thread and shows its command line:
-      // its stat is needed only when it has none (kernel threads, zombies).
+    // cmdline first: with `stat: 'if-no-cmdline'`, stat is read only when it is empty.
+    if (options.cmdline !== false) {
       const cmd = text('cmdline');
       if (cmd !== undefined) p.cmdline = parseCmdline(cmd);
-      cmdDone = true;
     }
     if (options.stat === true || options.stat === undefined || (options.stat === 'if-no-cmdline' && p.cmdline.length === 0)) {
       let flags = 0;
@@ -174,11 +171,8 @@ export function readInto(
         if (!p.comm && st.name) p.comm = st.name;
       }
     }
-    if (options.cmdline !== false && !cmdDone) {
-      const cmd = text('cmdline');
-      if (cmd !== undefined) p.cmdline = parseCmdline(cmd);
-    }
-    // Without flags (a capture that lacks stat's field 9), a child of kthreadd with no command line.
+    // Where stat was read but gave no flags (a capture that lacks field 9): a child of kthreadd
+    // with no command line. Without stat (not read, or unreadable) nothing is assumed.
     if (!p.kernelThread && p.state !== null && (p.ppid === 2 || pid === 2) && p.cmdline.length === 0 && p.state !== 'Z') p.kernelThread = true;
     if (options.namespaces !== false) {
       readNamespaces(source, dir, p, options.childrenNs !== false, fail, malformed, () =>

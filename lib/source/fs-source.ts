@@ -75,7 +75,7 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
   }
 
   // Small files (all of procfs's) decode straight from the scratch buffer, without a copy.
-  const decoder = new TextDecoder('utf-8');
+  const decoder = new TextDecoder('utf-8', { ignoreBOM: true }); // keep a leading U+FEFF: it is part of the text
   const readText = (path: string): string => decoder.decode(readBytes(path, true));
 
   return {

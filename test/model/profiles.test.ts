@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { scanSync } from '../../lib/scan.js';
 import { lsJson } from '../../lib/render/ls.js';
 import { renderTree, treeJson } from '../../lib/render/tree.js';
-import { scenarioSource } from '../helpers/host.js';
+import { loadSpec, scenarioSource } from '../helpers/host.js';
+import { faultySource } from '../helpers/faulty.js';
+import { specSource } from '../../lib/source/spec.js';
 
 const SCENARIOS = ['k8s-seed-pod', 'docker-seed-pod', 'k8s-v2-systemd-node', 'k8s-v1-cgroupfs-node', 'docker-host', 'broken-capture'];
 const plain = { color: false, width: 0 };
@@ -29,5 +31,33 @@ describe.each(SCENARIOS)('%s', (name) => {
       expect(treeJson(tree, o)).toEqual(treeJson(full, o));
     }
     expect(tree.pods.map((p) => [p.key, p.sandbox, p.namespaces])).toEqual(full.pods.map((p) => [p.key, p.sandbox, p.namespaces]));
+  });
+});
+
+describe('the light profiles where a full scan knows more', () => {
+  it("'tree' finds a container's init past a helper left in its cgroup, as a full scan does", () => {
+    const spec = loadSpec('docker-seed-pod');
+    const sandbox = spec.processes.find((p) => p.pid === 27743)!;
+    // An `unshare` wrapper in the sandbox's cgroup, in the node's namespaces, with the lowest pid.
+    spec.processes.push({ pid: 27741, ppid: 27720, comm: 'unshare', cmdline: ['unshare', '--fork', 'sleep', 'infinity'], start: 269999, cgroup: sandbox.cgroup });
+    const full = scanSync({ source: specSource(spec) });
+    const tree = scanSync({ source: specSource(spec), profile: 'tree', hierarchies: 'primary', limits: false });
+    expect(tree.pods.map((p) => [p.sandbox, p.namespaces])).toEqual(full.pods.map((p) => [p.sandbox, p.namespaces]));
+    expect(tree.pods[0]!.sandbox?.pid).toBe(27743);
+  });
+
+  it("'leaders' hands a namespace over to the next pid when its leader exits between the passes", () => {
+    const src = faultySource(scenarioSource('docker-seed-pod'), { '/proc/27743/stat': 'ESRCH', '/proc/27743/status': 'ESRCH', '/proc/27743/cmdline': 'ESRCH' });
+    const s = scanSync({ source: src, profile: 'leaders', hierarchies: 'none', limits: false });
+    const net = lsJson(s, {}).namespaces.find((n) => n.ns === 4026532299);
+    expect(net).toMatchObject({ pid: 27865, nprocs: 3, command: 'python3 -m http.server 8080' });
+    expect(s.processes.some((p) => p.pid === 27743)).toBe(false);
+    expect(s.warnings).toContainEqual(expect.objectContaining({ code: 'vanished', pid: 27743 }));
+  });
+
+  it('keeps a leading byte-order mark in a command line (it is part of the text)', () => {
+    const spec = loadSpec('k8s-seed-pod');
+    spec.processes.push({ pid: 7000, comm: 'evil', cmdline: ['\ufeffevil', '30'] });
+    expect(scanSync({ source: specSource(spec) }).processes.find((p) => p.pid === 7000)?.cmdline).toEqual(['\ufeffevil', '30']);
   });
 });
