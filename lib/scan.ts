@@ -1,5 +1,6 @@
 import { NsviewError } from './errors.js';
 import type { PathIdentity } from './parse/cgroup-path.js';
+import { parseNsLink } from './parse/ns-link.js';
 import { parsePasswd } from './parse/passwd.js';
 import { groupContainers, identifyProcess, type ProcessIdentity } from './model/containers.js';
 import { groupNamespaces, nodeNamespaces } from './model/namespaces.js';
@@ -121,12 +122,6 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
       }
     }
   }
-  if (outside > 0) {
-    warnings.push({
-      code: 'cgroupns',
-      message: `${outside} process(es) have cgroup paths above the reader's cgroup namespace root (/..): the scan ran inside a cgroup namespace`,
-    });
-  }
   const containers = groupContainers(processes, identities, hierarchies);
   // Second passes read more of some processes. One that exits in between is dropped
   // everywhere (its warning says so), as if the first pass had not seen it.
@@ -181,6 +176,26 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
     }
   }
   const nodeNs = readNs ? nodeNamespaces(live) : {};
+  // Inside a cgroup namespace other processes' paths climb above its root (`/..`), and
+  // the scan's own cgroup namespace is not the node's (the check the tree profile needs,
+  // since it takes paths from the walk).
+  let ownCgroupNs: number | undefined;
+  if (source.root === '/' && nodeNs.cgroup !== undefined) {
+    try {
+      ownCgroupNs = parseNsLink(source.readLink('/proc/self/ns/cgroup'))?.inode;
+    } catch {
+      // Not readable: rely on the paths.
+    }
+  }
+  if (outside > 0 || (ownCgroupNs !== undefined && ownCgroupNs !== nodeNs.cgroup)) {
+    warnings.push({
+      code: 'cgroupns',
+      message:
+        outside > 0
+          ? `${outside} process(es) have cgroup paths above the reader's cgroup namespace root (/..): the scan ran inside a cgroup namespace`
+          : 'the scan ran inside a cgroup namespace: cgroup paths are relative to its root',
+    });
+  }
   const liveContainers = gone.size ? containers.map((c) => ({ ...c, pids: c.pids.filter((pid) => !gone.has(pid)) })).filter((c) => c.pids.length) : containers;
   const pods = groupPods(live, nodeNs, liveContainers, identities, hierarchies);
   return {
