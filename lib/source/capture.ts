@@ -3,7 +3,7 @@ import * as nodePath from 'node:path';
 import { NsviewError } from '../errors.js';
 import type { Source } from './source.js';
 import { errorCode } from './source.js';
-import { createFsSource } from './fs-source.js';
+import { CAPTURE_MANIFEST, createFsSource } from './fs-source.js';
 import { CGROUP_FILES } from '../parse/cgroupfs.js';
 import { NS_LINK_NAMES } from '../parse/ns-link.js';
 import { parseCgroupMounts } from '../parse/mountinfo.js';
@@ -14,7 +14,7 @@ export interface CaptureResult {
   files: number;
   links: number;
   cgroups: number;
-  /** Files that could not be read (permission denied, vanished), by path. */
+  /** Files that could not be read (permission denied, vanished), as `path (CODE)`. */
   skipped: string[];
 }
 
@@ -103,5 +103,12 @@ export function captureHost(dest: string, from: Source = createFsSource('/')): C
     }
   };
   for (const mp of points) walk(mp, 0);
+  // What could not be read because it was denied is recorded, so a scan of the capture
+  // reports it as denied (as on the host) instead of silently absent.
+  const denied = result.skipped
+    .map((s) => /^(.*) \((EACCES|EPERM)\)$/.exec(s))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => ({ path: m[1], code: m[2] }));
+  fs.writeFileSync(nodePath.join(dest, CAPTURE_MANIFEST), JSON.stringify({ format: 'nsview-capture', version: 1, denied }, null, 1) + '\n');
   return result;
 }

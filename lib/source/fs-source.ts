@@ -23,6 +23,9 @@ export interface FsSourceOptions {
   confine?: boolean;
 }
 
+/** The file in a capture's root that lists what the host denied (written by `nsview capture`). */
+export const CAPTURE_MANIFEST = 'nsview-capture.json';
+
 const CHUNK = 64 * 1024;
 const scratch = new Uint8Array(CHUNK);
 
@@ -42,6 +45,24 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
   const openFlags = confine && options.fs === undefined ? nodeFs.constants.O_RDONLY | nodeFs.constants.O_NONBLOCK : 'r';
 
   const full = (path: string): string => base + path;
+  // A capture's manifest: paths the host denied, replayed as the same error.
+  let denied: Map<string, string> | undefined;
+  const replay = (path: string, err: unknown): never => {
+    if (confine && errorCode(err) === 'ENOENT') {
+      if (!denied) {
+        denied = new Map();
+        try {
+          const m = JSON.parse(readText('/' + CAPTURE_MANIFEST)) as { denied?: Array<{ path?: unknown; code?: unknown }> };
+          for (const d of m.denied ?? []) if (typeof d.path === 'string' && (d.code === 'EACCES' || d.code === 'EPERM')) denied.set(d.path, d.code);
+        } catch {
+          // No manifest (a capture made by hand): missing is missing.
+        }
+      }
+      const code = denied.get(path);
+      if (code) throw sourceError(code, path, 'denied on the captured host');
+    }
+    throw err;
+  };
   const check = (path: string, p: string): void => {
     if (!confine) return;
     realBase ??= String(fs.realpathSync(base === '' ? '/' : base));
@@ -52,6 +73,14 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
   };
 
   function readBytes(path: string, borrow = false): Uint8Array {
+    try {
+      return readBytesRaw(path, borrow);
+    } catch (err) {
+      return replay(path, err);
+    }
+  }
+
+  function readBytesRaw(path: string, borrow: boolean): Uint8Array {
     const p = full(path);
     check(path, p);
     const fd = fs.openSync(p, openFlags);
@@ -84,14 +113,14 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
     readText,
     readLink(path) {
       const p = full(path);
-      if (confine) check(path, nodePath.posix.dirname(p));
       try {
+        if (confine) check(path, nodePath.posix.dirname(p));
         return String(fs.readlinkSync(p));
       } catch (err) {
         // A capture checked out where symbolic links become plain files (git on
         // Windows) holds the link text as the file's content.
         if (confine && errorCode(err) === 'EINVAL') return readText(path).trim();
-        throw err;
+        return replay(path, err);
       }
     },
     readDir(path): DirEntry[] {

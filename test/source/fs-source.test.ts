@@ -71,6 +71,16 @@ describe('a source over a capture directory', () => {
     expect(src.readText('/proc/7/fifo')).toBe('');
   });
 
+  it("replays what the captured host denied, from the capture's manifest", () => {
+    writeFileSync(join(dir, 'nsview-capture.json'), JSON.stringify({ format: 'nsview-capture', version: 1, denied: [{ path: '/proc/7/ns/pid', code: 'EACCES' }] }));
+    try {
+      expect(code(() => src.readLink('/proc/7/ns/pid'))).toBe('EACCES');
+      expect(code(() => src.readLink('/proc/7/ns/ipc'))).toBe('ENOENT');
+    } finally {
+      rmSync(join(dir, 'nsview-capture.json'));
+    }
+  });
+
   it.runIf(canSymlink)('scans the capture without reading outside it, naming the refused path', () => {
     const s = scanSync({ root: dir });
     expect(s.processes.map((p) => p.pid)).toEqual([7]);
