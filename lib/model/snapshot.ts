@@ -3,6 +3,7 @@ import { NS_TYPES, type Snapshot } from './types.js';
 
 /** Snapshot format name and version this library writes and reads. */
 export const SNAPSHOT_FORMAT = 'nsview-snapshot';
+/** The snapshot format version; a snapshot of another version is refused. */
 export const SNAPSHOT_VERSION = 1;
 
 /** Serialise a snapshot to JSON text (stable: the model is already sorted). */

@@ -6,6 +6,7 @@
 // eslint-disable-next-line no-control-regex
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
+/** `text` with control bytes and direction overrides escaped (`\x1b`, `\u202e`), safe to print. */
 export function safe(text: string): string {
   return text.replace(UNSAFE, (c) => {
     const code = c.charCodeAt(0);
