@@ -10,9 +10,18 @@ export interface ProcessIdentity {
 }
 
 /** Hierarchies to try, in order: v2, systemd's named hierarchy, then v1 controllers by key. */
+const orders = new Map<string, string[]>();
+
+/** Every process of a host has the same few hierarchy keys: sort each key set once. */
 function hierarchyOrder(keys: string[]): string[] {
-  const rank = (k: string): number => (k === UNIFIED ? 0 : k === 'name=systemd' ? 1 : 2);
-  return [...keys].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+  const id = keys.join('\0');
+  let order = orders.get(id);
+  if (!order) {
+    const rank = (k: string): number => (k === UNIFIED ? 0 : k === 'name=systemd' ? 1 : 2);
+    order = [...keys].sort((a, b) => rank(a) - rank(b) || (a < b ? -1 : a > b ? 1 : 0));
+    orders.set(id, order);
+  }
+  return order;
 }
 
 /**

@@ -9,7 +9,6 @@ export interface RenderOptions {
 /** The styles views use; plain identity functions when colour is off. */
 export interface Styles {
   header: (s: string) => string;
-  dim: (s: string) => string;
   container: (s: string) => string;
   pod: (s: string) => string;
   sandbox: (s: string) => string;
@@ -26,7 +25,6 @@ export function styles(o: Pick<RenderOptions, 'color'>): Styles {
   const c: ChalkInstance = new Chalk({ level: o.color ? 1 : 0 });
   return {
     header: (s) => c.bold(s),
-    dim: (s) => c.dim(s),
     container: (s) => c.cyan(s),
     pod: (s) => c.magenta(s),
     sandbox: (s) => c.yellow(s),
