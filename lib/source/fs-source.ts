@@ -85,22 +85,43 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
     check(path, p);
     const fd = fs.openSync(p, openFlags);
     try {
-      const n = fs.readSync(fd, scratch, 0, CHUNK, null);
-      if (n < CHUNK) return borrow ? scratch.subarray(0, n) : scratch.slice(0, n);
-      const parts: Uint8Array[] = [scratch.slice(0, n)];
-      let total = n;
-      for (;;) {
-        const buf = new Uint8Array(CHUNK);
-        const m = fs.readSync(fd, buf, 0, CHUNK, null);
-        if (m === 0) break;
-        total += m;
-        if (total > MAX_FILE_BYTES) throw sourceError('EFBIG', path, `file larger than ${MAX_FILE_BYTES} bytes`);
-        parts.push(m < CHUNK ? buf.subarray(0, m) : buf);
-      }
-      return Buffer.concat(parts, total);
+      return readAll(fd, path, borrow);
     } finally {
       fs.closeSync(fd);
     }
+  }
+
+  /**
+   * Read until `read` returns 0. A short read is not the end of a file: cgroupfs hands out
+   * `cgroup.procs` a page at a time, and any file may come back in pieces. Small files (all
+   * of procfs's) fill the scratch buffer and cost one more `read` that returns 0.
+   */
+  function readAll(fd: number, path: string, borrow: boolean): Uint8Array {
+    let n = 0;
+    for (;;) {
+      const m = fs.readSync(fd, scratch, n, CHUNK - n, null);
+      if (m === 0) return borrow ? scratch.subarray(0, n) : scratch.slice(0, n);
+      n += m;
+      if (n === CHUNK) break;
+    }
+    const parts: Uint8Array[] = [scratch.slice()];
+    let total = CHUNK;
+    let buf = new Uint8Array(CHUNK);
+    let used = 0;
+    for (;;) {
+      const m = fs.readSync(fd, buf, used, CHUNK - used, null);
+      if (m === 0) break;
+      used += m;
+      total += m;
+      if (total > MAX_FILE_BYTES) throw sourceError('EFBIG', path, `file larger than ${MAX_FILE_BYTES} bytes`);
+      if (used === CHUNK) {
+        parts.push(buf);
+        buf = new Uint8Array(CHUNK);
+        used = 0;
+      }
+    }
+    if (used > 0) parts.push(buf.subarray(0, used));
+    return Buffer.concat(parts, total);
   }
 
   // Small files (all of procfs's) decode straight from the scratch buffer, without a copy.
