@@ -211,7 +211,7 @@ export async function poll<T>(
   for (;;) {
     const v = fn(state);
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`lab: timed out after ${timeoutMs} ms waiting for ${what}${state.last ? `: ${state.last}` : ''}`);
+    if (Date.now() > deadline) throw new Error(`lab: timed out after ${timeoutMs} ms waiting for ${what}${state.last ? `: ${state.last.length > 600 ? `${state.last.slice(0, 600)}…` : state.last}` : ''}`);
     await sleepMs(intervalMs);
   }
 }
@@ -351,6 +351,8 @@ export class Lab {
   private readonly churns = new Set<Churn>();
   private lock: ChildProcess | undefined;
   private closed = false;
+  /** What {@link Lab.remainingCgroups} found at close, before the lock was released. */
+  leftAtClose: string[] = [];
   private readonly onExit = (): void => this.killSync();
   private stderr = new Map<number, string>();
 
@@ -527,7 +529,9 @@ export class Lab {
         }
         return procs;
       },
-      15_000,
+      // Thousands of processes take their time to fork, the more on a busy machine.
+      15_000 + count * 30,
+      count > 100 ? 250 : 10,
     );
     return pids;
   }
@@ -692,6 +696,42 @@ export class Lab {
       for (const m of pod.monitors) if (nsInode(m.pid, t) !== node) problems.push(`monitor ${m.pid} not in the node's ${t}`);
     }
     if (problems.length) throw new Error(`lab: pod ${pod.name} came out wrong:\n  ${problems.join('\n  ')}`);
+  }
+
+  // -- mount namespaces ----------------------------------------------------
+
+  /**
+   * Start a process in a private mount namespace holding `mounts` more tmpfs mounts (at
+   * long paths under the lab's directory, as kubelet volumes are), so its mountinfo is
+   * large; with `cgroup2`, a cgroup2 is then mounted over `/sys/fs/cgroup`, after all of
+   * them (the v2-only view, its cgroup mount far into mountinfo). Run tools there with
+   * `nsenter -t <pid> -m`. The mounts go with the namespace when the process is killed.
+   */
+  async mountNamespace(mounts: number, options: { cgroup2?: boolean } = {}): Promise<{ pid: number; mountinfoBytes: number }> {
+    if (this.closed) throw new Error('lab: closed');
+    const dir = nodePath.join(this.tmp, `mnt-${hex(4)}`);
+    fs.mkdirSync(dir);
+    const script = [
+      `mount -t tmpfs -o size=1m nsview-lab ${dir} || exit 97`,
+      `i=0; while [ $i -lt ${mounts} ]; do d=${dir}/volumes/kubernetes.io~empty-dir/volume-with-a-long-name-$i; mkdir -p "$d" && mount -t tmpfs -o size=4k nsview-lab "$d" || exit 98; i=$((i+1)); done`,
+      options.cgroup2 ? 'mount -t cgroup2 none /sys/fs/cgroup || exit 99' : 'true',
+      `exec ${which('sleep') as string} infinity`,
+    ].join('\n');
+    const child = this.spawnWrapper(['setpriv', '--pdeathsig', 'KILL', 'unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', script], 'mount namespace');
+    const pid = child.pid as number;
+    const own = nsInode('self', 'mnt');
+    const bytes = await poll(
+      `a mount namespace with ${mounts} mounts`,
+      (s) => {
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`lab: mount namespace exited (${child.exitCode ?? child.signalCode}): ${this.stderr.get(pid) ?? ''}`);
+        const st = procStat(pid);
+        s.last = `comm ${st?.comm ?? '?'}`;
+        if (st?.comm !== 'sleep' || nsInode(pid, 'mnt') === own) return undefined;
+        return fs.readFileSync(`/proc/${pid}/mountinfo`).length;
+      },
+      30_000 + mounts * 20,
+    );
+    return { pid, mountinfoBytes: bytes };
   }
 
   // -- churn ---------------------------------------------------------------
@@ -895,6 +935,9 @@ export class Lab {
     }
     fs.rmSync(this.tmp, { recursive: true, force: true });
     process.off('exit', this.onExit);
+    // Taken while the lock is held: once it is released, the next suite's lab may create a
+    // shared parent (/kubepods.slice) again, which is not ours.
+    this.leftAtClose = this.remainingCgroups();
     await this.releaseLock();
     if (errors.length) throw new Error(`lab: teardown left things behind:\n  ${errors.join('\n  ')}`);
   }
@@ -914,5 +957,5 @@ function fillCpuset(parent: string, dir: string): void {
 export async function closeLab(lab: Lab | undefined): Promise<{ alive: ReturnType<Lab["alive"]>; cgroups: string[] }> {
   if (!lab) return { alive: [], cgroups: [] };
   await lab.close();
-  return { alive: lab.alive(), cgroups: lab.remainingCgroups() };
+  return { alive: lab.alive(), cgroups: lab.leftAtClose };
 }

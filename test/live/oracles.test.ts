@@ -16,7 +16,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanSync } from '../../lib/index.js';
 import type { CgroupHierarchy, Pod, Warning } from '../../lib/model/types.js';
-import { cgroupHierarchies, Lab, liveStatus, uptimeTicks, type LabPod, closeLab } from '../helpers/lab.js';
+import { cgroupHierarchies, Lab, liveStatus, uptimeTicks, type LabPod } from '../helpers/lab.js';
 import {
   comparePlacement,
   compareNamespaces,
@@ -25,12 +25,16 @@ import {
   ownNamespaces,
   parseCgls,
   privateBuild,
-  retry,
   runCgls,
   runLsnsJson,
   snapshotSummaries,
   unexplained,
   withProcess,
+  labPlacement,
+  expectAgreement,
+  compareLs,
+  compareTree,
+  closeLabAndBuild,
 } from './oracles.js';
 
 const live = liveStatus(['lsns', 'systemd-cgls']);
@@ -41,25 +45,6 @@ if (!live.ok) {
   describe('live: nsview against lsns and systemd-cgls', () => {
     it.skip(`live tests need Linux as root: ${live.reason}`, () => undefined);
   });
-}
-
-/** pid → cgroup path every lab process must have, in every hierarchy. */
-function labPlacement(pods: LabPod[]): Map<number, string> {
-  const out = new Map<number, string>();
-  for (const p of pods) {
-    for (const c of [p.sandbox, ...p.containers]) for (const pid of c.pids) out.set(pid, c.cgroup);
-    for (const m of p.monitors) out.set(m.pid, m.cgroup);
-  }
-  return out;
-}
-
-/** Run `check` and fail with its problems (after the retries), logging how many attempts it took. */
-async function expectAgreement(label: string, check: (attempt: number) => string[] | Promise<string[]>): Promise<void> {
-  const { problems, attempts } = await retry(3, check);
-  if (attempts > 1 || problems.length) {
-    console.log(`${label}: ${problems.length ? 'FAILED' : 'agreed'} after ${attempts} attempt(s)${problems.length ? `:\n  ${problems.slice(0, 12).join('\n  ')}` : ''}`);
-  }
-  expect(problems, `${label} (after ${attempts} attempts)`).toEqual([]);
 }
 
 describe.skipIf(!live.ok)('live: nsview against lsns and systemd-cgls', () => {
@@ -78,13 +63,7 @@ describe.skipIf(!live.ok)('live: nsview against lsns and systemd-cgls', () => {
     pods.push(await lab.pod({ layout: 'containerd', qos: 'guaranteed', hostNetwork: true }));
   }, 300_000);
 
-  afterAll(async () => {
-    try {
-      expect(await closeLab(lab), 'lab processes and cgroups left after close').toEqual({ alive: [], cgroups: [] });
-    } finally {
-      if (buildDir) fs.rmSync(buildDir, { recursive: true, force: true });
-    }
-  }, 60_000);
+  afterAll(() => closeLabAndBuild(lab, buildDir), 60_000);
 
   it('scanSync() lists the namespaces lsns -J -l lists: same ns, type, nprocs and lowest pid', async () => {
     const own = ownNamespaces();
@@ -241,17 +220,7 @@ describe.skipIf(!live.ok)('live: nsview against lsns and systemd-cgls', () => {
     it('nsview ls -J lists the namespaces lsns -J -l lists', async () => {
       expect(fs.existsSync(build.cli), `${build.cli} built`).toBe(true);
       const own = ownNamespaces();
-      await expectAgreement('nsview ls -J vs lsns -J -l', () => {
-        // Each tool counts itself: add the other's pid to each side.
-        const before = runLsnsJson(cli('ls', '-J'));
-        const lsns = runLsnsJson();
-        const after = runLsnsJson(cli('ls', '-J'));
-        return compareNamespaces(
-          withProcess(lsnsSummaries(lsns.rows), before.pid, own),
-          withProcess(lsnsSummaries(before.rows), lsns.pid, own),
-          withProcess(lsnsSummaries(after.rows), lsns.pid, own),
-        );
-      });
+      await expectAgreement('nsview ls -J vs lsns -J -l', () => compareLs(cli('ls', '-J'), own));
       // Same columns as lsns -J -l, and the same user and command for the same pid.
       const mine = runLsnsJson(cli('ls', '-J'));
       const lsns = runLsnsJson();
@@ -314,20 +283,7 @@ describe.skipIf(!live.ok)('live: nsview against lsns and systemd-cgls', () => {
         ['pids', ['tree', '-c', 'pids', '-a', '-k', '-l'], ['pids']],
       ] as Array<[string, string[], string[]]>) {
         if (label !== 'v2' && !lab.hierarchies.some((h) => h.key === label)) continue;
-        await expectAgreement(`nsview ${args.join(' ')} vs systemd-cgls ${cglsArgs.join(' ')}`, () => {
-          const since = uptimeTicks();
-          const r = spawnSync(process.execPath, [build.cli, ...args], { encoding: 'utf8', maxBuffer: 256 << 20, env: { ...process.env, NO_COLOR: '1' } });
-          if (r.status !== 0) return [`nsview ${args.join(' ')} exited ${r.status}: ${r.stderr}`];
-          const cgls = runCgls(cglsArgs);
-          const mine = parseCgls(r.stdout, { annotations: true });
-          const theirs = parseCgls(cgls.text);
-          const problems: string[] = [];
-          if (mine.header !== theirs.header) problems.push(`header ${JSON.stringify(mine.header)}, systemd-cgls ${JSON.stringify(theirs.header)}`);
-          const cmp = comparePlacement(theirs.placement, mine.placement, labPlacement(pods));
-          const cgroups = [...theirs.cgroups].filter((c) => !mine.cgroups.has(c)).map((c) => `cgroup ${c}: systemd-cgls shows it, nsview tree does not`);
-          const extra = [...mine.cgroups].filter((c) => !theirs.cgroups.has(c)).map((c) => `cgroup ${c}: nsview tree shows it, systemd-cgls does not`);
-          return [...problems, ...cmp.mismatches, ...cmp.missing, ...cgroups, ...extra, ...unexplained(cmp, since, ['systemd-cgls', 'nsview tree'])];
-        });
+        await expectAgreement(`nsview ${args.join(' ')} vs systemd-cgls ${cglsArgs.join(' ')}`, () => compareTree(cli(...args), cglsArgs, labPlacement(pods)));
       }
     });
   });

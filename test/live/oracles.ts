@@ -7,7 +7,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { NS_TYPES, type CgroupHierarchy, type CgroupNode, type Snapshot } from '../../lib/model/types.js';
-import { nsInode, procStat } from '../helpers/lab.js';
+import { expect } from 'vitest';
+import { closeLab, nsInode, procStat, uptimeTicks, type Lab, type LabPod } from '../helpers/lab.js';
 
 // ---------------------------------------------------------------------------
 // lsns
@@ -262,4 +263,81 @@ export function privateBuild(repo: string, outDir: string): { lib: string; cli: 
   fs.writeFileSync(nodePath.join(outDir, 'package.json'), '{"type":"module"}\n');
   if (!fs.existsSync(nodePath.join(outDir, 'node_modules'))) fs.symlinkSync(nodePath.join(repo, 'node_modules'), nodePath.join(outDir, 'node_modules'));
   return { lib, cli: nodePath.join(outDir, 'bin', 'nsview.js') };
+}
+
+// ---------------------------------------------------------------------------
+// agreement with the lab
+
+/** pid → cgroup path every lab process must have, in every hierarchy. */
+export function labPlacement(pods: LabPod[]): Map<number, string> {
+  const out = new Map<number, string>();
+  for (const p of pods) {
+    for (const c of [p.sandbox, ...p.containers]) for (const pid of c.pids) out.set(pid, c.cgroup);
+    for (const m of p.monitors) out.set(m.pid, m.cgroup);
+  }
+  return out;
+}
+
+/** Run `check` and fail with its problems (after the retries), logging how many attempts it took. */
+export async function expectAgreement(label: string, check: (attempt: number) => string[] | Promise<string[]>): Promise<void> {
+  const { problems, attempts } = await retry(3, check);
+  if (attempts > 1 || problems.length) {
+    console.log(`${label}: ${problems.length ? 'FAILED' : 'agreed'} after ${attempts} attempt(s)${problems.length ? `:\n  ${problems.slice(0, 12).join('\n  ')}` : ''}`);
+  }
+  expect(problems, `${label} (after ${attempts} attempts)`).toEqual([]);
+}
+
+/** Run the CLI (argv: node, the built bin, its arguments), optionally wrapped (`nsenter -t <pid> -m`); throws on a non-zero exit. */
+export function runCli(argv: string[], wrap: string[] = []): { stdout: string; stderr: string; pid: number } {
+  const [cmd, ...rest] = [...wrap, ...argv] as [string, ...string[]];
+  const r = spawnSync(cmd, rest, { encoding: 'utf8', maxBuffer: 256 << 20, timeout: 120_000, env: { ...process.env, NO_COLOR: '1' } });
+  if (r.status !== 0 || r.pid === undefined) throw new Error(`${argv.slice(1).join(' ')} exited ${r.status ?? r.signal}: ${r.stderr || String(r.error)}`);
+  return { stdout: r.stdout, stderr: r.stderr, pid: r.pid };
+}
+
+/**
+ * `nsview tree …` (text) against `systemd-cgls …`, both run with `wrap`: same header, same
+ * cgroups, each pid in the same cgroup; the `required` pids in both at their paths; a pid on
+ * one side only must have come or gone in between. Returns the problems.
+ */
+export function compareTree(cli: string[], cglsArgs: string[], required: Map<number, string>, wrap: string[] = []): string[] {
+  const since = uptimeTicks();
+  let mine: CglsTree;
+  try {
+    mine = parseCgls(runCli(cli, wrap).stdout, { annotations: true });
+  } catch (err) {
+    return [String(err)];
+  }
+  const theirs = parseCgls(runCgls(cglsArgs, wrap).text);
+  const problems: string[] = [];
+  if (mine.header !== theirs.header) problems.push(`header ${JSON.stringify(mine.header)}, systemd-cgls ${JSON.stringify(theirs.header)}`);
+  const cmp = comparePlacement(theirs.placement, mine.placement, required);
+  const cgroups = [...theirs.cgroups].filter((c) => !mine.cgroups.has(c)).map((c) => `cgroup ${c}: systemd-cgls shows it, nsview tree does not`);
+  const extra = [...mine.cgroups].filter((c) => !theirs.cgroups.has(c)).map((c) => `cgroup ${c}: nsview tree shows it, systemd-cgls does not`);
+  return [...problems, ...cmp.mismatches, ...cmp.missing, ...cgroups, ...extra, ...unexplained(cmp, since, ['systemd-cgls', 'nsview tree'])];
+}
+
+/**
+ * `nsview ls -J` (read before and after) against `lsns -J -l`, both run with `wrap`. Each tool
+ * counts itself: the other's pid is added to each side, in `own` namespaces (those a process
+ * started with `wrap` has). Returns the problems.
+ */
+export function compareLs(cli: string[], own: Record<string, number | undefined>, wrap: string[] = []): string[] {
+  const before = runLsnsJson([...wrap, ...cli]);
+  const lsns = runLsnsJson([...wrap, 'lsns', '-J', '-l']);
+  const after = runLsnsJson([...wrap, ...cli]);
+  return compareNamespaces(
+    withProcess(lsnsSummaries(lsns.rows), before.pid, own),
+    withProcess(lsnsSummaries(before.rows), lsns.pid, own),
+    withProcess(lsnsSummaries(after.rows), lsns.pid, own),
+  );
+}
+
+/** Close the lab (which must leave no process or cgroup behind) and remove a private build. */
+export async function closeLabAndBuild(lab: Lab | undefined, buildDir: string | undefined): Promise<void> {
+  try {
+    expect(await closeLab(lab), 'lab processes and cgroups left after close').toEqual({ alive: [], cgroups: [] });
+  } finally {
+    if (buildDir) fs.rmSync(buildDir, { recursive: true, force: true });
+  }
 }
