@@ -11,10 +11,13 @@ import * as fs from 'node:fs';
 
 const TYPES = ['cgroup', 'ipc', 'mnt', 'net', 'pid', 'time', 'user', 'uts'];
 const buf = Buffer.allocUnsafe(64 * 1024);
+// Read until a read returns 0: cgroupfs hands out cgroup.procs a page per read.
 function read(path) {
   const fd = fs.openSync(path, 'r');
   try {
-    return buf.toString('utf8', 0, fs.readSync(fd, buf, 0, buf.length, null));
+    let n = 0;
+    for (let m; n < buf.length && (m = fs.readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += m;
+    return buf.toString('utf8', 0, n);
   } finally {
     fs.closeSync(fd);
   }

@@ -67,6 +67,7 @@ function scanTable(r) {
   const names = {
     floor: 'bare loop: ns/* links, cgroup, stat (the floor)',
     'floor-all': 'bare loop + status, cmdline',
+    'floor-all-1read': 'the same, one read per file (wrong past a page; the cost of reading to the end is the difference)',
     scan: '`scanSync()` (default: everything)',
     'scan-ls': "`scanSync({ profile: 'leaders', hierarchies: 'none', limits: false })` (what `ls` reads)",
     'scan-tree': "`scanSync({ profile: 'tree', hierarchies: 'primary', limits: false })` (what `tree` reads)",

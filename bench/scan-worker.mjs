@@ -6,10 +6,13 @@
  *
  * Variants:
  * - `floor`: the bare read loop — readdir /proc, then per process readlinkSync
- *   of every ns/* link, and the text of cgroup and stat, synchronously, nothing
+ *   of every ns/* link, and the text of cgroup and stat (each read until a read
+ *   returns 0), synchronously, nothing
  *   parsed or kept. The least a scan can do.
  * - `floor-all`: the floor plus status and cmdline, the two other files a
  *   default scan reads per process.
+ * - `floor-all-1read`: `floor-all` with one read per file instead of reading until
+ *   a read returns 0: the difference is the cost of the extra read per file.
  * - `scan`: the library's scanSync() with default options (all of it: every
  *   process file, every cgroup hierarchy with its limits).
  * - `scan-ls`: scanSync({ profile: 'leaders', hierarchies: 'none', limits: false }), what `ls` reads.
@@ -32,18 +35,33 @@ const runs = Math.max(1, Number(runsArg));
 const NS = fs.readdirSync('/proc/self/ns');
 
 const buf = Buffer.allocUnsafe(64 * 1024);
-/** Read a /proc file the cheapest way: open, one read into a shared buffer, close. */
+/**
+ * Read a /proc file the cheapest correct way: open, read into a shared buffer until a read
+ * returns 0 (a short read is not the end: cgroupfs and seq_file hand out a page at a time),
+ * close. Every file here fits the buffer, so that is two reads.
+ */
 function readSmall(path) {
   const fd = fs.openSync(path, 'r');
   try {
-    const n = fs.readSync(fd, buf, 0, buf.length, null);
+    let n = 0;
+    for (let m; n < buf.length && (m = fs.readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += m;
     return buf.toString('utf8', 0, n);
   } finally {
     fs.closeSync(fd);
   }
 }
 
-function floor(all) {
+/** The same with a single read (what nsview did before it read to the end): wrong on large files, one syscall less. */
+function readOnce(path) {
+  const fd = fs.openSync(path, 'r');
+  try {
+    return buf.toString('utf8', 0, fs.readSync(fd, buf, 0, buf.length, null));
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function floor(all, read = readSmall) {
   let count = 0;
   let sink = 0;
   for (const name of fs.readdirSync('/proc')) {
@@ -61,7 +79,7 @@ function floor(all) {
     const files = all ? ['cgroup', 'stat', 'status', 'cmdline'] : ['cgroup', 'stat'];
     for (const f of files) {
       try {
-        sink += readSmall(`${dir}/${f}`).length;
+        sink += read(`${dir}/${f}`).length;
       } catch {
         // gone
       }
@@ -79,9 +97,10 @@ const OPTIONS = {
 };
 let run;
 let keep;
-if (variant === 'floor' || variant === 'floor-all') {
-  const all = variant === 'floor-all';
-  run = () => floor(all).count;
+if (variant === 'floor' || variant === 'floor-all' || variant === 'floor-all-1read') {
+  const all = variant !== 'floor';
+  const read = variant === 'floor-all-1read' ? readOnce : readSmall;
+  run = () => floor(all, read).count;
 } else {
   if (!OPTIONS[variant]) throw new Error(`unknown variant ${variant}`);
   const lib = await import(new URL('../dist/lib/index.js', import.meta.url).href);
