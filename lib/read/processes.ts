@@ -124,10 +124,10 @@ export function readInto(
     else local.push({ code: kind === 'too-large' ? 'too-large' : 'unreadable', pid, path, message: `cannot read ${path}: ${reason(err)}` });
     return undefined;
   };
-  const text = (name: string): string | undefined => {
+  const text = (name: string, names = false): string | undefined => {
     const path = `${dir}/${name}`;
     try {
-      return source.readText(path);
+      return source.readText(path, names ? { names } : undefined);
     } catch (err) {
       return fail(path, err);
     }
@@ -180,7 +180,7 @@ export function readInto(
       );
     }
     if (options.cgroups !== false) {
-      const cg = text('cgroup');
+      const cg = text('cgroup', true); // cgroup names are bytes: keep what is not UTF-8
       if (cg !== undefined) {
         const { lines, malformed: bad } = parseProcCgroupLines(cg);
         for (const l of lines) p.cgroups[cgroupKey(l.hierarchyId, l.controllers)] = l.path;
@@ -199,7 +199,7 @@ export function readInto(
     const more = denied.length > 1 ? ` (and ${denied.length - 1} more)` : '';
     warnings.push({ code: 'denied', pid, path: denied[0], message: `permission denied reading ${denied[0]}${more}` });
   }
-  if (local.length) warnings.push(...local);
+  for (const w of local) warnings.push(w);
   return true;
 }
 

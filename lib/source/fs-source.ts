@@ -1,18 +1,18 @@
 import * as nodeFs from 'node:fs';
-import * as nodePath from 'node:path';
-import { MAX_FILE_BYTES, errorCode, sourceError, type DirEntry, type Source } from './source.js';
+import { decodeEscaped, encodeEscaped, fsPath } from './bytes.js';
+import { MAX_FILE_BYTES, errorCode, sourceError, type DirEntry, type ReadTextOptions, type Source } from './source.js';
 
 /** The subset of `node:fs` a {@link Source} needs; memfs volumes provide it too. */
 export interface FsLike {
-  openSync(path: string, flags: string | number): number;
+  openSync(path: string | Buffer, flags: string | number): number;
   readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): number;
   closeSync(fd: number): void;
-  readlinkSync(path: string): string | Buffer;
-  readdirSync(path: string, options: { withFileTypes: true }): Array<{ name: string | Buffer; isDirectory(): boolean; isSymbolicLink(): boolean }>;
-  readdirSync(path: string): Array<string | Buffer>;
-  realpathSync(path: string): string | Buffer;
-  lstatSync(path: string): { isDirectory(): boolean; isSymbolicLink(): boolean };
-  statSync(path: string): { isDirectory(): boolean };
+  readlinkSync(path: string | Buffer, options?: { encoding: 'buffer' }): string | Buffer;
+  readdirSync(path: string | Buffer, options: { withFileTypes: true; encoding: 'buffer' }): Array<{ name: string | Buffer; isDirectory(): boolean; isSymbolicLink(): boolean }>;
+  readdirSync(path: string | Buffer, options: { encoding: 'buffer' }): Array<string | Buffer>;
+  realpathSync(path: string | Buffer): string | Buffer;
+  lstatSync(path: string | Buffer): { isDirectory(): boolean; isSymbolicLink(): boolean };
+  statSync(path: string | Buffer): { isDirectory(): boolean };
 }
 
 /** Options for {@link createFsSource}. */
@@ -29,20 +29,32 @@ export const CAPTURE_MANIFEST = 'nsview-capture.json';
 const CHUNK = 64 * 1024;
 const scratch = new Uint8Array(CHUNK);
 
+/** Symbolic links followed while resolving one path, as the kernel's limit (`ELOOP` beyond). */
+const MAX_LINKS = 40;
+
 /**
  * A source over a directory: `/` for the live host, a capture directory, or
- * any directory of a memfs volume. Under a confined root (every root but `/`),
- * a path whose real location leaves the root is refused with `EXDEV` (and a
- * link loop fails with `ELOOP`), so a hostile capture cannot make nsview read
- * outside it.
+ * any directory of a memfs volume.
+ *
+ * Under a confined root (every root but `/`) nothing outside the root is read. Each path is
+ * resolved one component at a time as the kernel would (a link's target from the link's
+ * directory, `..` from where the link led, never as text), and a path that leaves the root is
+ * refused with `EXDEV` (a link loop with `ELOOP`). Files are opened with `O_NOFOLLOW`, and on
+ * Linux the kernel is then asked where the opened file really is (`/proc/self/fd/<fd>`), so a
+ * directory swapped for a link between the check and the open is refused too; directories are
+ * listed through the same descriptor. Names that are not UTF-8 are kept (lib/source/bytes.ts).
  */
 export function createFsSource(root = '/', options: FsSourceOptions = {}): Source {
   const fs = options.fs ?? (nodeFs as unknown as FsLike);
   const base = root === '/' ? '' : root.replace(/\/+$/, '');
   const confine = options.confine ?? base !== '';
-  let realBase: string | undefined;
+  const realFs = options.fs === undefined;
+  const K = nodeFs.constants;
   // Under a confined root a FIFO must not block the scan: open without waiting for a writer.
-  const openFlags = confine && options.fs === undefined ? nodeFs.constants.O_RDONLY | nodeFs.constants.O_NONBLOCK : 'r';
+  const openFlags = confine && realFs ? K.O_RDONLY | K.O_NONBLOCK | K.O_NOFOLLOW : 'r';
+  const dirFlags = K.O_RDONLY | K.O_DIRECTORY | K.O_NOFOLLOW | K.O_NONBLOCK;
+  // Where the kernel tells what a descriptor opened (Linux); elsewhere the component walk stands alone.
+  let procFd = confine && realFs && process.platform === 'linux';
 
   const full = (path: string): string => base + path;
   // A capture's manifest: paths the host denied, replayed as the same error.
@@ -63,14 +75,122 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
     }
     throw err;
   };
-  const check = (path: string, p: string): void => {
-    if (!confine) return;
-    realBase ??= String(fs.realpathSync(base === '' ? '/' : base));
-    const real = String(fs.realpathSync(p));
-    if (real !== realBase && !real.startsWith(realBase + '/')) {
-      throw sourceError('EXDEV', path, 'link leads outside the root');
-    }
+
+  // -- confinement --------------------------------------------------------------------------
+  let realBase: string | undefined;
+  let realBaseBytes: Buffer | undefined;
+  const rootReal = (): string => (realBase ??= String(fs.realpathSync(base === '' ? '/' : base)));
+  const outside = (path: string): never => {
+    throw sourceError('EXDEV', path, 'link leads outside the root');
   };
+  /** Resolved directories (host path under the root → real path), so a scan walks each once. */
+  const dirs = new Map<string, string>();
+
+  /**
+   * The real location of `path` under the root, resolved component by component: a link's
+   * target continues from the link's directory (an absolute one must lie under the root),
+   * `..` climbs from where the walk really is and never above the root. With `followLast`
+   * false a link in the last component is left as it is (for `readlink`).
+   */
+  function resolve(path: string, followLast: boolean): string {
+    const cut = path.lastIndexOf('/');
+    const parent = path.slice(0, cut);
+    const last = path.slice(cut + 1);
+    let dir = dirs.get(parent);
+    if (dir === undefined) {
+      dir = walkFrom(rootReal(), parent.split('/'), path, true);
+      if (dirs.size < 100_000) dirs.set(parent, dir);
+    }
+    return last === '' ? dir : walkFrom(dir, [last], path, followLast);
+  }
+
+  function walkFrom(start: string, components: string[], path: string, followLast: boolean): string {
+    const top = rootReal();
+    const at: string[] = start === top ? [] : start.slice(top.length + 1).split('/');
+    const todo = components.filter((c) => c !== '' && c !== '.').reverse();
+    let links = 0;
+    while (todo.length > 0) {
+      const c = todo.pop() as string;
+      if (c === '..') {
+        if (at.length === 0) outside(path);
+        at.pop();
+        continue;
+      }
+      if (todo.length === 0 && !followLast) {
+        at.push(c);
+        break;
+      }
+      const here = `${top}/${[...at, c].join('/')}`;
+      let link: boolean;
+      try {
+        link = fs.lstatSync(fsPath(here)).isSymbolicLink();
+      } catch (err) {
+        if (errorCode(err) === 'ENOENT' || errorCode(err) === 'ENOTDIR') {
+          // The rest does not exist: the open that follows fails as it should.
+          at.push(c, ...todo.reverse());
+          break;
+        }
+        throw err;
+      }
+      if (!link) {
+        at.push(c);
+        continue;
+      }
+      if (++links > MAX_LINKS) throw sourceError('ELOOP', path, 'too many levels of symbolic links');
+      const target = decodeEscaped(fs.readlinkSync(fsPath(here), { encoding: 'buffer' }) as Buffer);
+      if (target.startsWith('/')) {
+        // An absolute link is followed from the host's root: only one that lands in the root stays.
+        if (target !== top && !target.startsWith(top + '/')) outside(path);
+        at.length = 0;
+        todo.push(...target.slice(top.length).split('/').filter((x) => x !== '' && x !== '.').reverse());
+      } else {
+        todo.push(...target.split('/').filter((x) => x !== '' && x !== '.').reverse());
+      }
+    }
+    return at.length ? `${top}/${at.join('/')}` : top;
+  }
+
+  /** On Linux: refuse a descriptor the kernel says is outside the root (a swap after the walk). */
+  function verify(fd: number, path: string): void {
+    if (!procFd) return;
+    let real: Buffer;
+    try {
+      real = fs.readlinkSync(`/proc/self/fd/${fd}`, { encoding: 'buffer' }) as Buffer;
+    } catch {
+      procFd = false; // no procfs here: the walk stands alone
+      return;
+    }
+    realBaseBytes ??= encodeEscaped(rootReal());
+    const top = realBaseBytes;
+    const inside = real.equals(top) || (real.length > top.length && real[top.length] === 0x2f && real.subarray(0, top.length).equals(top)) || top.length === 1;
+    if (!inside) outside(path);
+  }
+
+  /** Open `path` for reading (confined: resolved, no link followed by the kernel, verified). */
+  function open(path: string, flags: string | number): number {
+    const fd = fs.openSync(fsPath(confine ? resolve(path, true) : full(path)), flags);
+    if (confine) {
+      try {
+        verify(fd, path);
+      } catch (err) {
+        fs.closeSync(fd);
+        throw err;
+      }
+    }
+    return fd;
+  }
+
+  /** List a directory; confined on Linux through the descriptor that was verified. */
+  function list<T>(path: string, read: (p: string | Buffer) => T): T {
+    if (!confine) return read(fsPath(full(path)));
+    if (!procFd) return read(fsPath(resolve(path, true)));
+    const fd = open(path, dirFlags);
+    try {
+      return read(procFd ? `/proc/self/fd/${fd}` : fsPath(resolve(path, true)));
+    } finally {
+      fs.closeSync(fd);
+    }
+  }
 
   function readBytes(path: string, borrow = false): Uint8Array {
     try {
@@ -81,9 +201,7 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
   }
 
   function readBytesRaw(path: string, borrow: boolean): Uint8Array {
-    const p = full(path);
-    check(path, p);
-    const fd = fs.openSync(p, openFlags);
+    const fd = open(path, openFlags);
     try {
       return readAll(fd, path, borrow);
     } finally {
@@ -126,17 +244,16 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
 
   // Small files (all of procfs's) decode straight from the scratch buffer, without a copy.
   const decoder = new TextDecoder('utf-8', { ignoreBOM: true }); // keep a leading U+FEFF: it is part of the text
-  const readText = (path: string): string => decoder.decode(readBytes(path, true));
+  const readText = (path: string, o?: ReadTextOptions): string => (o?.names ? decodeEscaped(readBytes(path, true)) : decoder.decode(readBytes(path, true)));
 
   return {
     root: root,
     readBytes: (path: string) => readBytes(path),
     readText,
     readLink(path) {
-      const p = full(path);
       try {
-        if (confine) check(path, nodePath.posix.dirname(p));
-        return String(fs.readlinkSync(p));
+        const p = confine ? resolve(path, false) : full(path);
+        return decodeEscaped(fs.readlinkSync(fsPath(p), { encoding: 'buffer' }) as Buffer);
       } catch (err) {
         // A capture checked out where symbolic links become plain files (git on
         // Windows) holds the link text as the file's content.
@@ -145,21 +262,19 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
       }
     },
     readDir(path): DirEntry[] {
-      const p = full(path);
-      check(path, p);
-      return fs.readdirSync(p, { withFileTypes: true }).map((d) => ({
-        name: String(d.name),
-        isDirectory: d.isDirectory(),
-      }));
+      return list(path, (p) =>
+        fs.readdirSync(p, { withFileTypes: true, encoding: 'buffer' }).map((d) => ({
+          name: typeof d.name === 'string' ? d.name : decodeEscaped(d.name),
+          isDirectory: d.isDirectory(),
+        })),
+      );
     },
     readNames(path) {
-      const p = full(path);
-      check(path, p);
-      return fs.readdirSync(p).map(String);
+      return list(path, (p) => fs.readdirSync(p, { encoding: 'buffer' }).map((n) => (typeof n === 'string' ? n : decodeEscaped(n))));
     },
     exists(path) {
       try {
-        fs.lstatSync(full(path));
+        fs.lstatSync(fsPath(confine ? resolve(path, false) : full(path)));
         return true;
       } catch {
         return false;

@@ -11,7 +11,13 @@
 /** Largest file a source reads; procfs files report size 0, so reads are capped, not sized. */
 export const MAX_FILE_BYTES = 8 * 1024 * 1024;
 
-/** A directory entry: its name and whether it is a directory. */
+/** Options of {@link Source.readText}. */
+export interface ReadTextOptions {
+  /** The file holds file names: keep bytes that are not UTF-8 (U+DC80–U+DCFF) instead of U+FFFD. */
+  names?: boolean;
+}
+
+/** A directory entry: its name (bytes that are not UTF-8 kept as U+DC80–U+DCFF) and whether it is a directory. */
 export interface DirEntry {
   name: string;
   isDirectory: boolean;
@@ -21,8 +27,12 @@ export interface DirEntry {
 export interface Source {
   /** What the source is rooted at, for messages (`/`, a capture directory, `memfs`). */
   readonly root: string;
-  /** Whole file as UTF-8 text (capped at {@link MAX_FILE_BYTES}; throws `EFBIG` beyond). */
-  readText(path: string): string;
+  /**
+   * Whole file as UTF-8 text (capped at {@link MAX_FILE_BYTES}; throws `EFBIG` beyond). Bytes
+   * that are not UTF-8 become U+FFFD, or with `names` are kept as U+DC80–U+DCFF (for files
+   * that hold file names: `/proc/<pid>/cgroup`, mountinfo; see lib/source/bytes.ts).
+   */
+  readText(path: string, options?: ReadTextOptions): string;
   /** Whole file as bytes (capped like {@link Source.readText}). */
   readBytes(path: string): Uint8Array;
   /** The text of a symbolic link, never followed (in a capture, a plain file holding the text is read as one). */

@@ -14,7 +14,7 @@ export function faultySource(inner: Source, faults: Faults): Source {
   };
   return {
     root: inner.root,
-    readText: (p) => (check(p), inner.readText(p)),
+    readText: (p, o) => (check(p), inner.readText(p, o)),
     readBytes: (p) => (check(p), inner.readBytes(p)),
     readLink: (p) => (check(p), inner.readLink(p)),
     readDir: (p) => (check(p), inner.readDir(p)),
