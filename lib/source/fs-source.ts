@@ -166,16 +166,29 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
     if (!inside) outside(path);
   }
 
-  /** Open `path` for reading (confined: resolved, no link followed by the kernel, verified). */
+  /**
+   * Open `path` for reading. Confined on the real file system, the last component is opened
+   * with O_NOFOLLOW, so only its directory is resolved (once per directory); a last component
+   * that is a link fails that open and is then resolved in full. Then verified.
+   */
   function open(path: string, flags: string | number): number {
-    const fd = fs.openSync(fsPath(confine ? resolve(path, true) : full(path)), flags);
-    if (confine) {
+    if (!confine) return fs.openSync(fsPath(full(path)), flags);
+    let fd: number;
+    if (!realFs) fd = fs.openSync(fsPath(resolve(path, true)), flags);
+    else {
       try {
-        verify(fd, path);
+        fd = fs.openSync(fsPath(resolve(path, false)), flags);
       } catch (err) {
-        fs.closeSync(fd);
-        throw err;
+        // A link: ELOOP, or ENOTDIR when a directory was asked for.
+        if (errorCode(err) !== 'ELOOP' && errorCode(err) !== 'ENOTDIR') throw err;
+        fd = fs.openSync(fsPath(resolve(path, true)), flags);
       }
+    }
+    try {
+      verify(fd, path);
+    } catch (err) {
+      fs.closeSync(fd);
+      throw err;
     }
     return fd;
   }
