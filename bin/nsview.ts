@@ -10,6 +10,7 @@ import { loadSnapshot, summariseWarnings, type LoadOptions } from '../lib/cli.js
 import { isNsviewError, NsviewError } from '../lib/errors.js';
 import { NS_TYPES, type NsType, type Snapshot } from '../lib/model/types.js';
 import { renderJson } from '../lib/render/json.js';
+import { brief, safe } from '../lib/render/safe.js';
 import type { RenderOptions } from '../lib/render/style.js';
 // Each command imports its own renderer when it runs: start-up time counts (docs/performance.md).
 
@@ -50,11 +51,23 @@ function json(value: unknown): void {
   out(renderJson(value));
 }
 
+/** How many characters of one message stderr shows; longer ones are cut in the middle. */
+const LINE_CHARS = 1000;
+
+/**
+ * One line on stderr, cut short and escaped ({@link brief}). Every error,
+ * warning, code and path nsview prints goes through here: a message can
+ * carry text from a host, a capture or a snapshot.
+ */
+function say(line: string): void {
+  process.stderr.write(`${brief(line, LINE_CHARS)}\n`);
+}
+
 async function load(g: Global, scan: LoadOptions['scan']): Promise<Snapshot> {
   const snap = await loadSnapshot({ root: g.root, from: g.from, demo: g.demo, scan });
   const summary = summariseWarnings(snap.warnings, process.getuid?.() === 0);
-  if (summary) process.stderr.write(summary + '\n');
-  if (g.verbose) for (const w of snap.warnings) process.stderr.write(`nsview: ${w.code}: ${JSON.stringify(w.message).slice(1, -1)}\n`);
+  if (summary) say(summary);
+  if (g.verbose) for (const w of snap.warnings) say(`nsview: ${w.code}: ${w.message}`);
   return snap;
 }
 
@@ -203,8 +216,8 @@ async function main(argv: string[]): Promise<number> {
         if (process.platform !== 'linux' && a.root === undefined) throw new NsviewError('unusable-root', 'this system has no /proc to capture; use --root <dir>');
         const [{ captureHost }, { createFsSource }] = await Promise.all([import('../lib/source/capture.js'), import('../lib/source/fs-source.js')]);
         const r = captureHost(a.dir as string, createFsSource(a.root ?? '/'));
-        process.stderr.write(`nsview: captured ${r.processes} processes, ${r.cgroups} cgroups (${r.files} files, ${r.links} links) into ${a.dir}` + (r.skipped.length ? `; ${r.skipped.length} unreadable (-v lists them)` : '') + '\n');
-        if (a.verbose) for (const s of r.skipped) process.stderr.write(`nsview: skipped ${s}\n`);
+        say(`nsview: captured ${r.processes} processes, ${r.cgroups} cgroups (${r.files} files, ${r.links} links) into ${a.dir}` + (r.skipped.length ? `; ${r.skipped.length} unreadable (-v lists them)` : ''));
+        if (a.verbose) for (const s of r.skipped) say(`nsview: skipped ${s}`);
       },
     )
     .completion('completion', 'print a bash/zsh completion script')
@@ -224,15 +237,18 @@ async function main(argv: string[]): Promise<number> {
     await cli.parseAsync();
   } catch (err) {
     if (err instanceof UsageError) {
-      process.stderr.write(`nsview: ${err.message}\nRun 'nsview --help' for usage.\n`);
+      say(`nsview: ${err.message}`);
+      process.stderr.write(`Run 'nsview --help' for usage.\n`);
       return 2;
     }
     if (isNsviewError(err)) {
-      process.stderr.write(`nsview: ${err.message}\n`);
+      say(`nsview: ${err.message}`);
       return err.code === 'bad-argument' ? 2 : 1;
     }
     const e = err as Error;
-    process.stderr.write(`nsview: unexpected error: ${e.message}\n${process.env.NSVIEW_DEBUG ? e.stack + '\n' : 'Set NSVIEW_DEBUG=1 for details and please report it.\n'}`);
+    say(`nsview: unexpected error: ${e.message}`);
+    if (process.env.NSVIEW_DEBUG) process.stderr.write(`${String(e.stack).split('\n').map(safe).join('\n')}\n`);
+    else process.stderr.write('Set NSVIEW_DEBUG=1 for details and please report it.\n');
     return 1;
   }
   return 0;
@@ -243,7 +259,7 @@ main(hideBin(process.argv)).then(
     process.exitCode = code;
   },
   (err: unknown) => {
-    process.stderr.write(`nsview: ${(err as Error).message}\n`);
+    say(`nsview: ${(err as Error).message}`);
     process.exitCode = 1;
   },
 );

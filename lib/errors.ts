@@ -14,9 +14,30 @@ export class NsviewError extends Error {
   }
 }
 
+/** How many characters of a value a message shows (see {@link shorten}). */
+export const SHOWN_CHARS = 200;
+
+const isHigh = (c: number): boolean => c >= 0xd800 && c <= 0xdbff;
+const isLow = (c: number): boolean => c >= 0xdc00 && c <= 0xdfff;
+
+/**
+ * `text` cut to at most `max` characters for a message: its start and end
+ * with `…` between (the end often says why), never splitting a surrogate
+ * pair. Any value a message echoes (a path, a key, a version from a snapshot)
+ * goes through this, so a message stays short whatever the input holds.
+ */
+export function shorten(text: string, max = SHOWN_CHARS): string {
+  if (text.length <= max) return text;
+  let head = Math.ceil((max - 1) / 2);
+  let tail = text.length - (max - 1 - head);
+  if (isHigh(text.charCodeAt(head - 1))) head--;
+  if (isLow(text.charCodeAt(tail)) && isHigh(text.charCodeAt(tail - 1))) tail++;
+  return `${text.slice(0, head)}…${text.slice(tail)}`;
+}
+
 /** The error for a pid a snapshot does not hold, naming the pid and where it was looked for. */
 export function unknownPid(pid: number, root: string): NsviewError {
-  return new NsviewError('unknown-pid', `no process with pid ${pid} in ${root === '/' ? 'this host' : root}`);
+  return new NsviewError('unknown-pid', `no process with pid ${pid} in ${root === '/' ? 'this host' : shorten(root)}`);
 }
 
 /** True for an {@link NsviewError}. */

@@ -104,7 +104,7 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
           const p = byPid.get(pid);
           if (p) p.cgroups[h.key] = n.path;
         }
-        stack.push(...n.children);
+        for (const c of n.children) stack.push(c);
       }
     }
   }

@@ -1,4 +1,4 @@
-import { NsviewError } from '../errors.js';
+import { NsviewError, shorten } from '../errors.js';
 import { UNIFIED, type CgroupHierarchy, type CgroupNode, type Snapshot } from './types.js';
 
 const indexes = new WeakMap<CgroupHierarchy, Map<string, CgroupNode>>();
@@ -56,8 +56,8 @@ export function pickHierarchy(s: Snapshot, controller?: string): CgroupHierarchy
     const want = controller === 'unified' || controller === 'v2' ? UNIFIED : controller.replace(/^systemd$/, 'name=systemd');
     const h = hs.find((x) => x.key === want || x.controllers.includes(want));
     if (!h) {
-      const known = hs.map((x) => x.key).join(', ') || 'none';
-      throw new NsviewError('bad-argument', `no cgroup hierarchy for controller "${controller}" (mounted: ${known})`);
+      const known = shorten(hs.map((x) => x.key).join(', ')) || 'none';
+      throw new NsviewError('bad-argument', `no cgroup hierarchy for controller "${shorten(controller)}" (mounted: ${known})`);
     }
     return h;
   }
@@ -65,7 +65,7 @@ export function pickHierarchy(s: Snapshot, controller?: string): CgroupHierarchy
   if (!h) {
     // Name what went wrong: a mounted tree that could not be read, or no mount at all.
     const why = s.warnings.find((w) => w.code === 'unreadable' && (w.path?.startsWith('/sys/') || w.path?.includes('mountinfo')));
-    throw new NsviewError('unusable-root', why ? `no cgroup hierarchy could be read: ${why.message}` : `no cgroup hierarchy mounted under ${s.root} (see /proc/self/mountinfo)`);
+    throw new NsviewError('unusable-root', why ? `no cgroup hierarchy could be read: ${shorten(why.message)}` : `no cgroup hierarchy mounted under ${shorten(s.root)} (see /proc/self/mountinfo)`);
   }
   return h;
 }
@@ -73,8 +73,17 @@ export function pickHierarchy(s: Snapshot, controller?: string): CgroupHierarchy
 /** The node of `path` (default: the hierarchy's root) in `h`; throws an {@link NsviewError} naming a missing cgroup. */
 export function subtree(h: CgroupHierarchy, path?: string): CgroupNode {
   if (!path || path === '/') return h.root;
-  const at = '/' + path.replace(/^\/+|\/+$/g, '');
+  const at = '/' + trimSlashes(path);
   const node = findNode(h, at);
-  if (!node) throw new NsviewError('bad-argument', `no cgroup ${at} in the ${h.key === UNIFIED ? 'v2' : h.key} hierarchy`);
+  if (!node) throw new NsviewError('bad-argument', `no cgroup ${shorten(at)} in the ${h.key === UNIFIED ? 'v2' : shorten(h.key)} hierarchy`);
   return node;
+}
+
+/** `path` without leading and trailing slashes, in linear time (`/\/+$/` backtracks quadratically over a long run of slashes). */
+function trimSlashes(path: string): string {
+  let start = 0;
+  let end = path.length;
+  while (start < end && path.charCodeAt(start) === 0x2f) start++;
+  while (end > start && path.charCodeAt(end - 1) === 0x2f) end--;
+  return path.slice(start, end);
 }

@@ -1,7 +1,7 @@
 import { unknownPid } from '../errors.js';
 import { commonAncestor, compareHierarchyKeys } from './cgroup-tree.js';
 import { indexSnapshot } from './index-snapshot.js';
-import { NS_TYPES, type NsType, type Snapshot } from './types.js';
+import { NS_TYPES, type NsType, type ProcessInfo, type Snapshot } from './types.js';
 
 /** One namespace type compared between two processes. */
 export interface NsComparison {
@@ -77,9 +77,11 @@ export function diff(snapshot: Snapshot, pidA: number, pidB: number): DiffResult
     return { type, a: x, b: y, shared, node: shared === true && snapshot.nodeNamespaces[type] === x };
   });
   const keys = [...new Set([...Object.keys(a.cgroups), ...Object.keys(b.cgroups)])].sort(compareHierarchyKeys);
+  // Own keys only: a hierarchy named `constructor` is in one process's cgroups, not inherited by the other's.
+  const cgroupIn = (p: ProcessInfo, key: string): string | null => (Object.hasOwn(p.cgroups, key) ? (p.cgroups[key] as string) : null);
   const cgroups: CgroupComparison[] = keys.map((hierarchy) => {
-    const x = a.cgroups[hierarchy] ?? null;
-    const y = b.cgroups[hierarchy] ?? null;
+    const x = cgroupIn(a, hierarchy);
+    const y = cgroupIn(b, hierarchy);
     return { hierarchy, a: x, b: y, common: x !== null && y !== null ? commonAncestor(x, y) : null };
   });
   const side = (pid: number, comm: string): DiffSide => {

@@ -62,13 +62,25 @@ export function pickSandbox(ctx: Ctx, containers: Container[]): Container | unde
   const pause = containers.filter((c) => isPause(mainProcess(ctx, c)));
   if (pause.length === 1) return pause[0];
   if (containers.length < 2) return undefined;
+  // How many containers hold each namespace: counted once, not per pair (a pod of many containers stays linear).
+  const holders = new Map<string, number>();
+  const keyOf = (c: Container, type: NsType): string | undefined => {
+    const mine = nsOf(ctx, c, type);
+    return mine === undefined || mine === ctx.node[type] ? undefined : `${type}:${mine}`;
+  };
+  for (const c of containers) {
+    for (const type of POD_TYPES) {
+      const k = keyOf(c, type);
+      if (k !== undefined) holders.set(k, (holders.get(k) ?? 0) + 1);
+    }
+  }
   let best: { c: Container; score: number; start: number; pid: number } | undefined;
   for (const c of containers) {
+    // The other containers that join each of its own namespaces.
     let score = 0;
     for (const type of POD_TYPES) {
-      const mine = nsOf(ctx, c, type);
-      if (mine === undefined || mine === ctx.node[type]) continue;
-      for (const o of containers) if (o !== c && nsOf(ctx, o, type) === mine) score++;
+      const k = keyOf(c, type);
+      if (k !== undefined) score += (holders.get(k) as number) - 1;
     }
     const p = mainProcess(ctx, c);
     const cand = { c, score, start: p?.startTime ?? Number.MAX_SAFE_INTEGER, pid: p?.pid ?? Number.MAX_SAFE_INTEGER };
@@ -193,6 +205,12 @@ export function groupPods(
   const find = (c: Container): Container => {
     let r = c;
     while (parent.get(r) !== r) r = parent.get(r) as Container;
+    // Path compression: later finds of these containers take one step.
+    for (let x = c; x !== r; ) {
+      const next = parent.get(x) as Container;
+      parent.set(x, r);
+      x = next;
+    }
     return r;
   };
   for (const c of loose) parent.set(c, c);

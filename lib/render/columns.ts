@@ -28,7 +28,9 @@ export interface ColumnsOptions {
 export function renderColumns(cols: ColumnSpec[], rows: string[][], o: ColumnsOptions = {}): string {
   let all = o.noHeadings ? rows : [cols.map((c) => c.header), ...rows];
   if (o.raw) return all.map((r) => r.map((c) => c.replace(/ /g, '\\x20')).join(' ')).join('\n') + (all.length ? '\n' : '');
-  let widths = cols.map((_, i) => Math.max(0, ...all.map((r) => width(r[i] ?? ''))));
+  let widths = cols.map(() => 0);
+  // A loop, not Math.max(...rows): a spread of 125,000+ rows overflows the stack.
+  for (const r of all) for (let i = 0; i < cols.length; i++) widths[i] = Math.max(widths[i] as number, width(r[i] ?? ''));
   const t = cols.findIndex((c) => c.trunc);
   const total = widths.reduce((a, b) => a + b, 0) + cols.length - 1;
   if (o.width && o.width > 0 && t >= 0 && total > o.width) {
@@ -46,7 +48,8 @@ export function renderColumns(cols: ColumnSpec[], rows: string[][], o: ColumnsOp
     });
     let line = cells.join(' ');
     if (o.width && o.width > 0) line = ellipsize(line, o.width);
-    line = line.replace(/\s+$/, '');
+    // trimEnd, not replace(/\s+$/): the regular expression is quadratic on a long padded line.
+    line = line.trimEnd();
     return ri === 0 && !o.noHeadings && o.header ? o.header(line) : line;
   });
   return lines.join('\n') + (lines.length ? '\n' : '');

@@ -4,7 +4,7 @@ import { safe } from './safe.js';
 import { styles, type RenderOptions } from './style.js';
 
 function where(s: DiffSide): string {
-  const c = s.container ? `${s.container.runtime} ${safe(s.container.id.slice(0, 12))}` : 'host';
+  const c = s.container ? `${safe(s.container.runtime)} ${safe(s.container.id.slice(0, 12))}` : 'host';
   const p = s.pod ? `pod ${safe(s.pod.uid ?? `${s.pod.name} (inferred)`)}` : 'no pod';
   return `${c}, ${p}`;
 }
@@ -43,7 +43,7 @@ export function renderDiff(d: DiffResult, r: RenderOptions): string {
   }
   const w = Math.max(String(Math.max(d.a.pid, d.b.pid)).length, 'common'.length);
   for (const g of groups.values()) {
-    out.push(`${st.header('CGROUP')} ${g.names.join(', ')}`);
+    out.push(`${st.header('CGROUP')} ${safe(g.names.join(', '))}`);
     if (g.a === g.b) out.push(`  ${'both'.padStart(w)}  ${safe(g.a ?? '?')}`);
     else {
       out.push(`  ${String(d.a.pid).padStart(w)}  ${safe(g.a ?? '?')}`);

@@ -16,9 +16,9 @@ export function renderInspect(s: Snapshot, pid: number, r: RenderOptions): strin
   out.push(`ppid ${i.ppid ?? '?'}, user ${safe(i.user ?? String(i.uid ?? '?'))}${i.nspid && i.nspid.length > 1 ? `, pid ${i.nspid.join(' → ')} in nested pid namespaces` : ''}${i.kernelThread ? ', kernel thread' : ''}`);
   if (i.partial) out.push(st.warn('some files of this process could not be read (permission denied)'));
   out.push('');
-  if (i.container) out.push(`${st.header('Container')} ${i.container.runtime} ${safe(i.container.id)}${i.container.role === 'sandbox' ? ' (sandbox)' : ''}\n  cgroup ${safe(i.container.cgroup)}\n  pids ${i.container.pids.join(' ')}\n  limits ${formatLimits(i.container.limits ?? undefined)}`);
+  if (i.container) out.push(`${st.header('Container')} ${safe(i.container.runtime)} ${safe(i.container.id)}${i.container.role === 'sandbox' ? ' (sandbox)' : ''}\n  cgroup ${safe(i.container.cgroup)}\n  pids ${i.container.pids.join(' ')}\n  limits ${formatLimits(i.container.limits ?? undefined)}`);
   else out.push(`${st.header('Container')} none (host process)`);
-  if (i.pod) out.push(`${st.header('Pod')} ${safe(i.pod.uid ?? `${i.pod.name} (inferred)`)}  qos ${i.pod.qos ?? '-'}\n  cgroup ${safe(i.pod.cgroup ?? '-')}\n  sandbox ${i.pod.sandbox ? `${safe(i.pod.sandbox.id.slice(0, 12))} pid ${i.pod.sandbox.pid ?? '?'}` : 'unknown'}\n  limits ${formatLimits(i.pod.limits ?? undefined)}`);
+  if (i.pod) out.push(`${st.header('Pod')} ${safe(i.pod.uid ?? `${i.pod.name} (inferred)`)}  qos ${safe(i.pod.qos ?? '-')}\n  cgroup ${safe(i.pod.cgroup ?? '-')}\n  sandbox ${i.pod.sandbox ? `${safe(i.pod.sandbox.id.slice(0, 12))} pid ${i.pod.sandbox.pid ?? '?'}` : 'unknown'}\n  limits ${formatLimits(i.pod.limits ?? undefined)}`);
   out.push('');
   const nsRows = i.namespaces.map((n) => [
     n.type,
@@ -34,12 +34,13 @@ export function renderInspect(s: Snapshot, pid: number, r: RenderOptions): strin
   for (const c of i.cgroups) {
     const g = byPath.get(c.path) ?? { names: [], limits: {} };
     g.names.push(c.hierarchy);
-    if (c.limits) Object.assign(g.limits, c.limits);
+    // A spread copies own fields as data (Object.assign would run a `__proto__` setter).
+    if (c.limits) g.limits = { ...g.limits, ...c.limits };
     byPath.set(c.path, g);
   }
   for (const [path, g] of byPath) {
     out.push(`${st.header('CGROUP')} ${safe(path)}`);
-    out.push(`  ${g.names.join(', ')}${Object.keys(g.limits).length ? `; limits ${formatLimits(g.limits)}` : ''}`);
+    out.push(`  ${safe(g.names.join(', '))}${Object.keys(g.limits).length ? `; limits ${formatLimits(g.limits)}` : ''}`);
   }
   return out.join('\n') + '\n';
 }

@@ -3,7 +3,7 @@ import { POD_NS_ORDER, type Container, type Pod, type Snapshot } from '../model/
 import { renderColumns } from './columns.js';
 import { formatCpu, formatMemory } from './limits.js';
 import { safe } from './safe.js';
-import { MODE_LABEL, styles, type RenderOptions } from './style.js';
+import { modeLabel, styles, type RenderOptions } from './style.js';
 
 /** A container as `pods --json` prints it. */
 export interface ContainerJson {
@@ -80,13 +80,13 @@ export function renderPods(s: Snapshot, r: RenderOptions): string {
     const runtimes = [...new Set(ctrs.map((c) => c.runtime))].sort().join(',');
     return [
       safe(p.uid ?? `${p.name ?? p.key} (inferred)`),
-      p.qos ?? '-',
+      safe(p.qos ?? '-'),
       p.sandbox?.pid != null ? String(p.sandbox.pid) : '-',
       String(ctrs.length),
-      ...TYPES.map((t) => MODE_LABEL[p.namespaces[t]] ?? '?'),
+      ...TYPES.map((t) => modeLabel(p.namespaces[t])),
       formatCpu(p.limits?.cpu),
       formatMemory(p.limits?.memory),
-      runtimes || '-',
+      safe(runtimes || '-'),
     ];
   });
   return renderColumns(cols, rows, { header: styles(r).header });

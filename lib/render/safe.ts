@@ -1,17 +1,54 @@
 /**
- * Make text from a process (command lines, names, cgroup names) safe to
- * print: control bytes and invisible direction overrides become `\xNN` /
- * `\uNNNN` escapes, so nothing from a hostile process reaches the terminal raw.
+ * Make text from a process, a capture or a snapshot (command lines, names,
+ * cgroup names, keys, messages) safe to print: {@link safe} is the one
+ * escaping function every string passes on its way to a terminal. Control
+ * characters and invisible direction marks become `\xNN` / `\uNNNN` escapes,
+ * so nothing hostile reaches the terminal raw. Every transform here is linear
+ * in the length of the text.
  */
-// eslint-disable-next-line no-control-regex
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+import { shorten } from '../errors.js';
 
-/** `text` with control bytes and direction overrides escaped (`\x1b`, `\u202e`), safe to print. */
+/**
+ * Invisible characters that reorder or split what a terminal shows: Unicode's
+ * bidi controls (U+061C, U+200E/F, U+202A–E, U+2066–9), the line and paragraph
+ * separators and the BOM. As a regular-expression class body, shared with JSON output.
+ */
+export const INVISIBLE = '\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\ufeff';
+
+/**
+ * What {@link safe} escapes: C0 controls, DEL, C1 controls (U+0080–U+009F, which
+ * some terminals take as CSI), {@link INVISIBLE}, and lone surrogates (with the
+ * `u` flag the surrogate range matches only a half without its pair).
+ */
+const UNSAFE = new RegExp(`[\\u0000-\\u001f\\u007f-\\u009f${INVISIBLE}\\ud800-\\udfff]`, 'gu');
+
+/** `\x00` … `\xff`, made once. */
+const BYTE = Array.from({ length: 256 }, (_, i) => `\\x${i.toString(16).padStart(2, '0')}`);
+
+function escapeChar(c: string): string {
+  const code = c.charCodeAt(0);
+  if (code <= 0xff) return BYTE[code] as string;
+  // A byte that was not UTF-8, kept as U+DC00 + byte ("surrogateescape"): shown as that byte.
+  if (code >= 0xdc80 && code <= 0xdcff) return BYTE[code & 0xff] as string;
+  return `\\u${code.toString(16).padStart(4, '0')}`;
+}
+
+/**
+ * `text` safe to print: control characters as `\x1b`, direction marks and
+ * other lone surrogates as `\u202e`, and bytes that were not UTF-8 (lone
+ * U+DC80–U+DCFF) as the byte, `\xff`.
+ */
 export function safe(text: string): string {
-  return text.replace(UNSAFE, (c) => {
-    const code = c.charCodeAt(0);
-    return code <= 0xff ? `\\x${code.toString(16).padStart(2, '0')}` : `\\u${code.toString(16).padStart(4, '0')}`;
-  });
+  return text.replace(UNSAFE, escapeChar);
+}
+
+/**
+ * A value for a message, as it reaches a terminal: cut to `max` characters
+ * with `…` ({@link shorten}), then {@link safe}. Every error, warning and
+ * path nsview prints on stderr goes through this.
+ */
+export function brief(text: string, max?: number): string {
+  return safe(shorten(text, max));
 }
 
 /** A process's command line as lsns shows it: arguments joined by spaces, or the kernel name (raw text). */
@@ -24,10 +61,15 @@ export function commandOf(p: { cmdline: string[]; comm: string }): string {
   return safe(commandLine(p));
 }
 
+const isPair = (s: string, i: number): boolean => {
+  const c = s.charCodeAt(i);
+  return c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
+};
+
 /** Display width of a string, counting each code point as one column. */
 export function width(s: string): number {
   let n = 0;
-  for (const _ of s) n++;
+  for (let i = 0; i < s.length; i += isPair(s, i) ? 2 : 1) n++;
   return n;
 }
 
@@ -35,7 +77,12 @@ export function width(s: string): number {
 export function ellipsize(s: string, max: number): string {
   if (max <= 0) return '';
   if (s.length <= max) return s;
-  if (width(s) <= max) return s;
-  const chars = [...s];
-  return chars.slice(0, Math.max(0, max - 1)).join('') + '…';
+  // Walk code points once: remember where the first max-1 end, stop as soon as there are more than max.
+  let n = 0;
+  let cut = 0;
+  for (let i = 0; i < s.length; i += isPair(s, i) ? 2 : 1) {
+    if (n === max - 1) cut = i;
+    if (++n > max) return s.slice(0, cut) + '…';
+  }
+  return s;
 }

@@ -17,8 +17,18 @@ export interface Styles {
   warn: (s: string) => string;
 }
 
-/** How a namespace mode is shown in tables and tree marks. */
-export const MODE_LABEL: Record<string, string> = { pod: 'pod', container: 'ctr', node: 'node', mixed: 'mixed', unknown: '?' };
+const MODE_LABELS = new Map<unknown, string>([
+  ['pod', 'pod'],
+  ['container', 'ctr'],
+  ['node', 'node'],
+  ['mixed', 'mixed'],
+  ['unknown', '?'],
+]);
+
+/** How a namespace mode is shown in tables and tree marks; `?` for anything else (a Map: `constructor` is no mode). */
+export function modeLabel(mode: unknown): string {
+  return MODE_LABELS.get(mode) ?? '?';
+}
 
 /** Styles for the given options. */
 export function styles(o: Pick<RenderOptions, 'color'>): Styles {

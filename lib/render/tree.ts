@@ -2,7 +2,7 @@ import { baseName, findNode, pickHierarchy, subtree } from '../model/cgroup-tree
 import { indexSnapshot } from '../model/index-snapshot.js';
 import { POD_NS_ORDER, UNIFIED, type CgroupHierarchy, type CgroupNode, type Container, type Pod, type Snapshot } from '../model/types.js';
 import { commandLine, commandOf, ellipsize, safe } from './safe.js';
-import { MODE_LABEL, styles, type RenderOptions, type Styles } from './style.js';
+import { modeLabel, styles, type RenderOptions, type Styles } from './style.js';
 
 /** Options of `nsview tree`, after systemd-cgls. */
 export interface TreeOptions {
@@ -29,29 +29,39 @@ interface Ctx {
   visible: Map<CgroupNode, boolean>;
 }
 
-/** Is any non-hidden process in this subtree? (Decides what `-a` would add.) */
+/**
+ * Is any non-hidden process in this subtree? (Decides what `-a` would add.)
+ * Walked with a stack, children before their parent: a tree from a snapshot
+ * can be deeper than the call stack.
+ */
 function hasVisible(ctx: Ctx, node: CgroupNode): boolean {
-  const hit = ctx.visible.get(node);
-  if (hit !== undefined) return hit;
   const ix = indexSnapshot(ctx.s);
-  const v = node.pids.some((pid) => ctx.o.kernel || !ix.process(pid)?.kernelThread) || node.children.some((c) => hasVisible(ctx, c));
-  ctx.visible.set(node, v);
-  return v;
+  const stack: Array<{ n: CgroupNode; open: boolean }> = [{ n: node, open: false }];
+  while (stack.length) {
+    const top = stack[stack.length - 1] as { n: CgroupNode; open: boolean };
+    if (ctx.visible.has(top.n)) stack.pop();
+    else if (top.open) ctx.visible.set(top.n, top.n.children.some((c) => ctx.visible.get(c) === true));
+    else {
+      top.open = true;
+      if (top.n.pids.some((pid) => ctx.o.kernel || !ix.process(pid)?.kernelThread)) ctx.visible.set(top.n, true);
+      else for (const c of top.n.children) if (!ctx.visible.has(c)) stack.push({ n: c, open: false });
+    }
+  }
+  return ctx.visible.get(node) === true;
 }
-
 
 /** Labels for container and pod cgroups of this hierarchy: `[docker 3ccfa0043279]`, `[pod burstable 90d8…]`. */
 function buildLabels(s: Snapshot, h: CgroupHierarchy, o: TreeOptions, st: Styles): Map<string, string> {
   const labels = new Map<string, string>();
   const podLabel = (p: Pod): string => {
     const who = p.uid ?? `${p.name} (inferred)`;
-    const parts = ['pod', p.qos ?? '-', safe(who)];
-    if (o.ns) parts.push(POD_NS_ORDER.filter((t) => t !== 'time').map((t) => `${t}:${MODE_LABEL[p.namespaces[t]] ?? '?'}`).join(' '));
+    const parts = ['pod', safe(p.qos ?? '-'), safe(who)];
+    if (o.ns) parts.push(POD_NS_ORDER.filter((t) => t !== 'time').map((t) => `${t}:${modeLabel(p.namespaces[t])}`).join(' '));
     return st.pod(`[${parts.join(' ')}]`);
   };
   const ctrLabel = (c: Container): string => {
     const sandbox = c.role === 'sandbox' ? ' ' + st.sandbox('sandbox') : '';
-    return st.container(`[${c.runtime} ${safe(c.id.slice(0, 12))}`) + sandbox + st.container(']');
+    return st.container(`[${safe(c.runtime)} ${safe(c.id.slice(0, 12))}`) + sandbox + st.container(']');
   };
   for (const p of s.pods) if (p.cgroup && (p.hierarchy === h.key || (p.hierarchy && pathInTree(h, p.cgroup)))) labels.set(p.cgroup, podLabel(p));
   for (const c of s.containers) if (c.hierarchy === h.key || pathInTree(h, c.cgroup)) labels.set(c.cgroup, (labels.get(c.cgroup) ? labels.get(c.cgroup) + ' ' : '') + ctrLabel(c));
@@ -75,38 +85,54 @@ export function renderTree(s: Snapshot, o: TreeOptions, r: RenderOptions): strin
   const st = styles(r);
   const ctx: Ctx = { s, o, st, width: o.full ? 0 : r.width, labels: buildLabels(s, h, o, st), visible: new Map() };
   const out: string[] = [];
-  const head = `${h.key === UNIFIED ? '' : `Controller ${h.key}; `}Control group ${safe(at)}:`;
+  const head = `${h.key === UNIFIED ? '' : `Controller ${safe(h.key)}; `}Control group ${safe(at)}:`;
   out.push(st.header(head));
   if (at === '/' && h.key === UNIFIED) out.push('-.slice');
   const rootLabel = ctx.labels.get(at);
   if (at !== '/' && rootLabel) out[0] += ' ' + rootLabel;
-  renderChildren(ctx, start, '', out);
+  renderChildren(ctx, start, out);
   return out.join('\n') + '\n';
 }
 
-function renderChildren(ctx: Ctx, node: CgroupNode, prefix: string, out: string[]): void {
+/** The lines below `start`, depth first with a stack of open cgroups (no recursion: a snapshot's tree can be deeper than the call stack). */
+function renderChildren(ctx: Ctx, start: CgroupNode, out: string[]): void {
+  const stack = [openGroup(ctx, start, '', out)];
+  while (stack.length) {
+    const g = stack[stack.length - 1] as OpenGroup;
+    const child = g.children[g.next++];
+    if (!child) {
+      stack.pop();
+      continue;
+    }
+    const last = g.next === g.children.length;
+    const label = ctx.labels.get(child.path);
+    const line = `${g.prefix}${last ? '└─' : '├─'}${safe(baseName(child.path))}`;
+    out.push(label ? fit(ctx, line) + ' ' + label : fit(ctx, line));
+    stack.push(openGroup(ctx, child, g.prefix + (last ? '  ' : '│ '), out));
+  }
+}
+
+interface OpenGroup {
+  prefix: string;
+  children: CgroupNode[];
+  next: number;
+}
+
+/** Print a cgroup's processes (they come before its child cgroups) and return its shown children, to be walked. */
+function openGroup(ctx: Ctx, node: CgroupNode, prefix: string, out: string[]): OpenGroup {
   const ix = indexSnapshot(ctx.s);
   const pids = node.pids.filter((pid) => ctx.o.kernel || !ix.process(pid)?.kernelThread);
   const children = node.children.filter((c) => ctx.o.all || hasVisible(ctx, c));
-  const pidWidth = Math.max(0, ...pids.map((p) => String(p).length));
-  const total = pids.length + children.length;
-  let i = 0;
-  for (const pid of pids) {
-    const last = ++i === total;
+  let pidWidth = 0;
+  for (const pid of pids) pidWidth = Math.max(pidWidth, String(pid).length);
+  pids.forEach((pid, i) => {
+    const last = i === pids.length - 1 && children.length === 0;
     const p = ix.process(pid);
     // A pid in cgroup.procs that the process scan did not see started or exited in between.
     const cmd = p ? treeCommand(p) : '(not scanned)';
-    const line = `${prefix}${last ? '└─' : '├─'}${String(pid).padStart(pidWidth)} ${cmd}`;
-    out.push(fit(ctx, line));
-  }
-  for (const child of children) {
-    const last = ++i === total;
-    const label = ctx.labels.get(child.path);
-    const name = safe(baseName(child.path));
-    const line = `${prefix}${last ? '└─' : '├─'}${name}`;
-    out.push(label ? fit(ctx, line) + ' ' + label : fit(ctx, line));
-    renderChildren(ctx, child, prefix + (last ? '  ' : '│ '), out);
-  }
+    out.push(fit(ctx, `${prefix}${last ? '└─' : '├─'}${String(pid).padStart(pidWidth)} ${cmd}`));
+  });
+  return { prefix, children, next: 0 };
 }
 
 /** A command as systemd-cgls shows it: kernel threads as `[name]`, trailing blanks dropped. */
@@ -135,7 +161,7 @@ export function treeJson(s: Snapshot, o: TreeOptions): { hierarchy: string; tree
   const ctx: Ctx = { s, o, st: styles({ color: false }), width: 0, labels: new Map(), visible: new Map() };
   const containers = new Map(s.containers.map((c) => [c.cgroup, c]));
   const pods = new Map(s.pods.filter((p) => p.cgroup).map((p) => [p.cgroup as string, p]));
-  const build = (n: CgroupNode): TreeJsonNode => {
+  const shell = (n: CgroupNode): TreeJsonNode => {
     const c = containers.get(n.path);
     const p = pods.get(n.path);
     return {
@@ -148,8 +174,20 @@ export function treeJson(s: Snapshot, o: TreeOptions): { hierarchy: string; tree
         }),
       ...(c ? { container: { id: c.id, runtime: c.runtime, role: c.role } } : {}),
       ...(p ? { pod: { key: p.key, uid: p.uid, name: p.name, qos: p.qos } } : {}),
-      children: n.children.filter((ch) => o.all || hasVisible(ctx, ch)).map(build),
+      children: [],
     };
   };
-  return { hierarchy: h.key, tree: build(start) };
+  // Built with a stack, not recursion: a snapshot's tree can be deeper than the call stack.
+  const tree = shell(start);
+  const stack: Array<[CgroupNode, TreeJsonNode]> = [[start, tree]];
+  while (stack.length) {
+    const [n, j] = stack.pop() as [CgroupNode, TreeJsonNode];
+    for (const ch of n.children) {
+      if (!o.all && !hasVisible(ctx, ch)) continue;
+      const cj = shell(ch);
+      j.children.push(cj);
+      stack.push([ch, cj]);
+    }
+  }
+  return { hierarchy: h.key, tree };
 }
