@@ -1,12 +1,14 @@
-import * as fs from 'node:fs';
-import * as nodePath from 'node:path';
 import { NsviewError } from '../errors.js';
 import type { Source } from './source.js';
 import { errorCode } from './source.js';
 import { CAPTURE_MANIFEST, createFsSource } from './fs-source.js';
+import { decodeEscaped } from './bytes.js';
+import { RefusedPath, pathNames, planTree, type TreeWriter, type WriteFs } from './write.js';
 import { CGROUP_FILES } from '../parse/cgroupfs.js';
 import { NS_LINK_NAMES } from '../parse/ns-link.js';
 import { parseCgroupMounts } from '../parse/mountinfo.js';
+
+export { MAX_CAPTURE_BYTES, type WriteFs } from './write.js';
 
 /** What {@link captureHost} copied. */
 export interface CaptureResult {
@@ -14,8 +16,20 @@ export interface CaptureResult {
   files: number;
   links: number;
   cgroups: number;
-  /** Files that could not be read (permission denied, vanished), as `path (CODE)`. */
+  /**
+   * Files that could not be read (permission denied, vanished), as `path (CODE)`; also paths
+   * refused because they would leave the destination (`EXDEV`: a mount point with `..`), are
+   * no plain name (`EINVAL`) or are too long to write (`ENAMETOOLONG`).
+   */
   skipped: string[];
+}
+
+/** Options of {@link captureHost}. */
+export interface CaptureOptions {
+  /** The most the whole capture may hold, in bytes (default {@link MAX_CAPTURE_BYTES}, 1 GiB); beyond it the capture stops with an error naming the file. */
+  maxBytes?: number;
+  /** The file system to write the capture to (default `node:fs`); tests pass one that fails. */
+  fs?: WriteFs;
 }
 
 const PROC_FILES = ['stat', 'status', 'cmdline', 'comm', 'cgroup'];
@@ -25,32 +39,17 @@ const WANTED = new Set<string>(CGROUP_FILES);
  * Copy the files nsview reads from a host into `dest`, laid out like the host
  * (`proc/<pid>/…`, `proc/self/mountinfo`, `sys/fs/cgroup/…`, `etc/passwd`), so
  * `scan({ root: dest })` reads it back on any machine. Namespace links become
- * symbolic links whose target is the link text. `dest` must not exist or be empty.
+ * symbolic links whose target is the link text. `dest` must not exist or be an empty
+ * directory, and must not be on a kernel file system (procfs, sysfs, cgroupfs).
+ *
+ * Everything is written inside `dest` and never through a link (lib/source/write.ts): a
+ * mount point or name that would lead out of it is skipped (`EXDEV` in `skipped`), and a
+ * link or file that appears in `dest` during the capture stops it. On any failure (no
+ * space, a read-only file system, the byte budget) the partial capture is removed and one
+ * {@link NsviewError} names the path and the reason.
  */
-export function captureHost(dest: string, from: Source = createFsSource('/')): CaptureResult {
-  try {
-    const existing = fs.readdirSync(dest);
-    if (existing.length > 0) throw new NsviewError('bad-argument', `${dest}: not empty; capture into a new directory`);
-  } catch (err) {
-    if (err instanceof NsviewError) throw err;
-    if (errorCode(err) !== 'ENOENT') throw new NsviewError('unreadable-file', `cannot use ${dest}: ${errorCode(err) ?? (err as Error).message}`);
-  }
-  const result: CaptureResult = { processes: 0, files: 0, links: 0, cgroups: 0, skipped: [] };
-  const write = (path: string, data: Uint8Array): void => {
-    const to = nodePath.join(dest, path);
-    fs.mkdirSync(nodePath.dirname(to), { recursive: true });
-    fs.writeFileSync(to, data);
-    result.files++;
-  };
-  const copy = (path: string): boolean => {
-    try {
-      write(path, from.readBytes(path));
-      return true;
-    } catch (err) {
-      result.skipped.push(`${path} (${errorCode(err) ?? 'error'})`);
-      return false;
-    }
-  };
+export function captureHost(dest: string, from: Source = createFsSource('/'), options: CaptureOptions = {}): CaptureResult {
+  const plan = planTree(dest, { fs: options.fs, maxBytes: options.maxBytes, what: 'capture' });
   // Check the root before writing anything.
   const where = from.root === '/' ? '/proc' : `${from.root.replace(/\/+$/, '')}/proc`;
   let names: string[];
@@ -62,7 +61,40 @@ export function captureHost(dest: string, from: Source = createFsSource('/')): C
     throw new NsviewError('unusable-root', `cannot capture ${where}: ${errorCode(err) ?? (err as Error).message}`);
   }
   if (names.length === 0) throw new NsviewError('unusable-root', `cannot capture ${where}: not a procfs (no process directories)`);
-  fs.mkdirSync(dest, { recursive: true });
+  const tree = plan.create();
+  try {
+    return copyHost(tree, from, names, mountinfo);
+  } catch (err) {
+    throw tree.fail(err);
+  }
+}
+
+function copyHost(tree: TreeWriter, from: Source, names: string[], mountinfo: Uint8Array): CaptureResult {
+  const result: CaptureResult = { processes: 0, files: 0, links: 0, cgroups: 0, skipped: [] };
+  const skip = (path: string, err: unknown): false => {
+    result.skipped.push(`${path} (${errorCode(err) ?? 'error'})`);
+    return false;
+  };
+  /** Run one write; a path the writer refuses is skipped, any other failure stops the capture. */
+  const put = (path: string, write: () => void): boolean => {
+    try {
+      write();
+      return true;
+    } catch (err) {
+      if (err instanceof RefusedPath) return skip(path, err);
+      throw err;
+    }
+  };
+  const write = (path: string, data: Uint8Array): boolean => put(path, () => (tree.file(path, data), result.files++));
+  const copy = (path: string): boolean => {
+    let data: Uint8Array;
+    try {
+      data = from.readBytes(path);
+    } catch (err) {
+      return skip(path, err);
+    }
+    return write(path, data);
+  };
   copy('/etc/passwd');
   write('/proc/self/mountinfo', mountinfo);
 
@@ -72,30 +104,41 @@ export function captureHost(dest: string, from: Source = createFsSource('/')): C
     result.processes++;
     for (const f of PROC_FILES.slice(1)) copy(`${dir}/${f}`);
     for (const n of NS_LINK_NAMES) {
+      const path = `${dir}/ns/${n}`;
+      let text: string;
       try {
-        const text = from.readLink(`${dir}/ns/${n}`);
-        const to = nodePath.join(dest, dir, 'ns', n);
-        fs.mkdirSync(nodePath.dirname(to), { recursive: true });
-        fs.symlinkSync(text, to);
-        result.links++;
+        text = from.readLink(path);
       } catch (err) {
-        result.skipped.push(`${dir}/ns/${n} (${errorCode(err) ?? 'error'})`);
+        skip(path, err);
+        continue;
       }
+      put(path, () => (tree.link(path, text), result.links++));
     }
   }
 
-  // cgroup trees: every cgroup mount point from mountinfo
-  const points = parseCgroupMounts(Buffer.from(mountinfo).toString('utf8')).mounts.map((m) => m.mountPoint);
+  // cgroup trees: every cgroup mount point from mountinfo, each directory once (a mount
+  // point may lie inside another's tree). A mount point that is no plain path (`..`) is
+  // skipped before it is read: written as text under the destination it would lead out.
+  const points = parseCgroupMounts(decodeEscaped(mountinfo)).mounts.map((m) => m.mountPoint);
+  const walked = new Set<string>();
   const walk = (dir: string, depth: number): void => {
+    if (walked.has(dir)) return;
+    walked.add(dir);
+    try {
+      pathNames(dir);
+    } catch (err) {
+      if (err instanceof RefusedPath) skip(dir, err);
+      return;
+    }
     let entries;
     try {
       entries = from.readDir(dir);
     } catch (err) {
-      result.skipped.push(`${dir} (${errorCode(err) ?? 'error'})`);
+      skip(dir, err);
       return;
     }
+    if (!put(dir, () => tree.dir(dir))) return;
     result.cgroups++;
-    fs.mkdirSync(nodePath.join(dest, dir), { recursive: true });
     for (const e of entries) {
       if (e.isDirectory) {
         if (depth < 64) walk(`${dir}/${e.name}`, depth + 1);
@@ -109,6 +152,7 @@ export function captureHost(dest: string, from: Source = createFsSource('/')): C
     .map((s) => /^(.*) \((EACCES|EPERM)\)$/.exec(s))
     .filter((m): m is RegExpExecArray => m !== null)
     .map((m) => ({ path: m[1], code: m[2] }));
-  fs.writeFileSync(nodePath.join(dest, CAPTURE_MANIFEST), JSON.stringify({ format: 'nsview-capture', version: 1, denied }, null, 1) + '\n');
+  const manifest = JSON.stringify({ format: 'nsview-capture', version: 1, denied }, null, 1) + '\n';
+  tree.replace('/' + CAPTURE_MANIFEST, Buffer.from(manifest));
   return result;
 }
