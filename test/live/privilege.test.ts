@@ -26,6 +26,24 @@ if (!live.ok) {
   });
 }
 
+/*
+ * Setup's deadlines, nested so that one of them, never the hook's, ends a setup that cannot
+ * finish: a hook that times out goes on running unwatched after afterAll, so a lab it opens
+ * then is never closed (it holds the live-test lock, and its pod's cgroups stay behind).
+ * Waiting for the lock is the longest part: another live suite holds it for all its work, and
+ * when files run in parallel (vitest runs up to CPUs - 1 at once) churn and reconstruct take it
+ * while our private build runs, so we may wait for every other live suite in turn. churn alone
+ * holds it 85 s on an idle two-CPU machine and over 300 s on a busy one; large for minutes more.
+ */
+/** The longest wait for the live-test lock. */
+const LOCK_WAIT_MS = 15 * 60_000;
+/** The private build (its tsc has 120 s) and the probe run as nobody. */
+const BUILD_MS = 150_000;
+const PROBE_MS = 60_000;
+/** With the lock: flock's `-w` rounding and Lab's 5 s past it, the pod (sandbox and container placed, 15 s each, and a clock tick), nobody's cat (30 s). */
+const LOCKED_WORK_MS = 120_000;
+const SETUP_MS = BUILD_MS + PROBE_MS + LOCK_WAIT_MS + LOCKED_WORK_MS;
+
 /** The summary line a non-root run prints when processes could not be read. */
 const SUMMARY = /^nsview: (\d+) process(?:es)? not fully readable \(permission denied\); run as root for the full picture(?:; [^\n]*)? \(-v lists them\)$/;
 
@@ -46,44 +64,54 @@ describe.skipIf(!live.ok)('live: nsview without privilege (as nobody, with a lab
   let clock: ReturnType<typeof workClock> | undefined;
   /** A process of nobody's in a net and uts namespace of its own: `cat` waiting on our pipe. */
   let own: { child: ChildProcess; pid: number; start: number };
+  /** The `unshare … cat` child, from the moment it is spawned (so teardown ends it even if setup failed). */
+  let cat: ChildProcess | undefined;
   const figures: string[] = [];
 
   const nobody = (args: string[]): Promise<RunResult> => run([...AS_NOBODY, process.execPath, build.cli, ...args], { env: plainEnv(), cwd: '/' });
 
   beforeAll(async () => {
+    const until = Date.now() + SETUP_MS;
     clock = workClock();
     build = worldReadableBuild(repo);
-    const probe = spawnSync(AS_NOBODY[0] as string, [...AS_NOBODY.slice(1), process.execPath, build.cli, '--version'], { encoding: 'utf8', cwd: '/', timeout: 30_000 });
+    const probe = spawnSync(AS_NOBODY[0] as string, [...AS_NOBODY.slice(1), process.execPath, build.cli, '--version'], { encoding: 'utf8', cwd: '/', timeout: PROBE_MS });
     if (probe.status !== 0) throw new Error(`nobody cannot run the private build ${build.cli}: ${probe.stderr || String(probe.error)}`);
-    lab = await clock.locked(() => Lab.open());
+    // Whatever the build and the probe left of the budget, less the work still to do with the lock.
+    const lockTimeoutMs = Math.max(1000, Math.min(LOCK_WAIT_MS, until - Date.now() - LOCKED_WORK_MS));
+    lab = await clock.locked(() => Lab.open({ lockTimeoutMs }));
     pod = await lab.pod({ layout: 'containerd', qos: 'burstable', containers: [{ procs: 2 }] });
     // unshare and setpriv exec: the spawned pid is cat's. cat exits when our end of its stdin closes.
     const child = spawn('unshare', ['--net', '--uts', '--', ...AS_NOBODY, 'cat'], { stdio: ['pipe', 'ignore', 'pipe'] });
-    child.on('error', () => undefined);
-    const pid = child.pid as number;
+    cat = child;
+    let stderr = '';
+    child.on('error', (e) => (stderr += String(e)));
+    child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    if (child.pid === undefined) throw new Error(`cannot spawn unshare … cat: ${stderr}`);
+    const pid = child.pid;
     const start = await poll(
       'nobody\'s cat in its own net namespace',
       (s) => {
-        if (child.exitCode !== null) throw new Error(`unshare … cat exited ${child.exitCode}`);
+        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`unshare … cat exited ${child.exitCode ?? child.signalCode}: ${stderr}`);
         const st = procStat(pid);
         s.last = `comm ${st?.comm}, uid ${uidOf(pid)}`;
         return st?.comm === 'cat' && uidOf(pid) === NOBODY && nsInode(pid, 'net') !== nsInode('self', 'net') ? st.start : undefined;
       },
-      10_000,
+      30_000,
     );
     own = { child, pid, start };
-  }, 300_000);
+  }, SETUP_MS + 60_000);
 
   afterAll(async () => {
     try {
-      if (own) {
-        own.child.stdin?.end();
+      if (cat) {
+        const child = cat;
+        child.stdin?.end();
         await poll(
-          `cat ${own.pid} to exit`,
+          `cat ${child.pid} to exit`,
           () => {
-            const st = procStat(own.pid);
-            if (!st || st.start !== own.start || st.state === 'Z') return true;
-            process.kill(own.pid, 'SIGKILL');
+            if (child.exitCode !== null || child.signalCode !== null) return true;
+            // Node has not reaped it yet, so the pid is still cat's (or its zombie's).
+            child.kill('SIGKILL');
             return undefined;
           },
           10_000,
@@ -96,7 +124,7 @@ describe.skipIf(!live.ok)('live: nsview without privilege (as nobody, with a lab
       if (clock) console.log(clock.report('privilege.test.ts'));
       if (figures.length) console.log(`privilege: processes not fully readable as nobody (uid ${NOBODY}):\n  ${figures.join('\n  ')}`);
     }
-  }, 60_000);
+  }, 120_000);
 
   /** Exit 0, no raw control byte, no stack trace, and exactly one stderr line: the summary. Returns N. */
   function summaryOf(r: RunResult): number {
