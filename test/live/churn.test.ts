@@ -176,7 +176,9 @@ describe.skipIf(!live.ok)('live: scans while processes churn', () => {
           `  scans with problems: ${failedScans}`,
         ].join('\n'),
       );
-      expect(c.processes / Math.max(c.seconds, 0.001), 'churn rate (processes per second)').toBeGreaterThan(100);
+      // The churn must be real, whatever the load: 800–850/s on an idle 2-CPU machine, 60–70/s seen under a full
+      // second load; below 30/s it no longer tests scans under churn.
+      expect(c.processes / Math.max(c.seconds, 0.001), 'churn rate (processes per second)').toBeGreaterThan(30);
     }
     expect(seen.throws, 'scans that threw').toEqual([]);
     expect(seen.scans).toBe(SCANS);
