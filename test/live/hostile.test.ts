@@ -155,6 +155,9 @@ describe.skipIf(!live.ok)('live: hostile process and cgroup names in every view'
         if (placed < lab.hierarchies.length) return undefined;
         if (wantComm !== undefined && comm !== wantComm) return undefined;
         if (opts.tail.startsWith('exec') && comm !== 'cat') return undefined;
+        // The kernel names the process (comm) during execve before it sets up the new arguments:
+        // until then /proc/<pid>/cmdline is empty (a run recorded C's command line as []).
+        if (opts.tail.startsWith('exec') && realCmdline(pid).length === 0) return undefined;
         return p;
       },
       15_000,
