@@ -18,14 +18,21 @@ const [n = '5000', runsArg = '5'] = process.argv.slice(2);
 const extra = Number(n);
 const runs = Math.max(1, Number(runsArg));
 const lib = await import(new URL('../dist/lib/index.js', import.meta.url).href);
-const { buildVolume } = await import(new URL('../dist/lib/source/spec.js', import.meta.url).href);
+const { specTree } = await import(new URL('../dist/lib/source/spec.js', import.meta.url).href);
+const { Volume } = await import('memfs');
 const { captureHost } = await import(new URL('../dist/lib/source/capture.js', import.meta.url).href);
 const { createFsSource } = await import(new URL('../dist/lib/source/fs-source.js', import.meta.url).href);
 
 const spec = JSON.parse(fs.readFileSync(new URL('../fixtures/scenarios/k8s-v2-systemd-node.json', import.meta.url), 'utf8'));
 const model = spec.processes.find((p) => p.cmdline?.[0] === '/bin/app');
 for (let i = 0; i < extra; i++) spec.processes.push({ ...model, pid: 100000 + i, ppid: model.pid, comm: 'worker', cmdline: ['worker', String(i)], start: 200000 + i });
-const vol = buildVolume(spec);
+const tree = specTree(spec);
+const vol = new Volume();
+vol.fromJSON(tree.files);
+for (const [path, target] of Object.entries(tree.links)) {
+  vol.mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
+  vol.symlinkSync(target, path);
+}
 const dest = nodePath.join(fs.mkdtempSync(nodePath.join(os.tmpdir(), 'nsview-bench-capture-')), 'capture');
 try {
   captureHost(dest, createFsSource('/', { fs: vol, confine: false }));

@@ -5,7 +5,7 @@
  * @example
  * import { scan, diff } from 'nsview';
  * const snap = await scan();
- * console.log(diff(snap, 4966, 5035).verdict);
+ * console.log(diff(snap, 1070, 1090).verdict);
  */
 export { scan, scanSync, type ScanOptions } from './scan.js';
 export { diff, type DiffResult, type DiffSide, type NsComparison, type CgroupComparison, type Relation } from './model/diff.js';
@@ -15,6 +15,7 @@ export { findNode, commonAncestor } from './model/cgroup-tree.js';
 export { recogniseCgroupPath, type PathIdentity, type PathContainer, type PathPod, type PathMonitor } from './parse/cgroup-path.js';
 export { NsviewError, isNsviewError, type NsviewErrorCode } from './errors.js';
 export { createFsSource, type FsLike, type FsSourceOptions } from './source/fs-source.js';
+export { createMemorySource, type HostTree } from './source/memory.js';
 export type { Source, DirEntry } from './source/source.js';
 export type { HierarchySelection } from './read/cgroups.js';
 export * from './model/types.js';

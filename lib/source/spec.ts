@@ -1,11 +1,11 @@
 /**
- * Builds a host (a capture tree) from a compact host spec, in a memfs volume:
- * the same layout `nsview capture` writes, so tests and the `--demo` run the
- * real reader. Specs live in fixtures/scenarios/*.json; the format is
- * documented in fixtures/README.md.
+ * Builds a host (a capture tree) from a compact host spec, as data: the same
+ * layout `nsview capture` writes. The `--demo` reads it through an in-memory
+ * source; tests also lay it into memfs volumes and directories to run the real
+ * reader. Specs live in fixtures/scenarios/*.json; the format is documented in
+ * fixtures/README.md.
  */
-import { Volume } from 'memfs';
-import { createFsSource, type FsLike } from './fs-source.js';
+import { createMemorySource, type HostTree } from './memory.js';
 import type { Source } from './source.js';
 import { NS_TYPES } from '../model/types.js';
 
@@ -46,9 +46,8 @@ function mountDir(spec: HostSpec, key: string): string {
   return `/sys/fs/cgroup/${key.replace(/^name=/, '')}`;
 }
 
-/** Build a memfs volume holding the host described by `spec`. */
-export function buildVolume(spec: HostSpec): InstanceType<typeof Volume> {
-  const vol = new Volume();
+/** The files and links of the host described by `spec`, by absolute path. */
+export function specTree(spec: HostSpec): HostTree {
   const files: Record<string, string> = {};
   const links: Record<string, string> = {};
   const controllers = spec.cgroup === 'v2' ? [] : (spec.controllers ?? DEFAULT_CONTROLLERS);
@@ -138,17 +137,11 @@ export function buildVolume(spec: HostSpec): InstanceType<typeof Volume> {
     for (const k of Object.keys(files)) if (k === r || k.startsWith(r + '/')) delete files[k];
     for (const k of Object.keys(links)) if (k === r || k.startsWith(r + '/')) delete links[k];
   }
-  vol.fromJSON(files);
-  for (const [path, target] of Object.entries(links)) {
-    vol.mkdirSync(path.slice(0, path.lastIndexOf('/')), { recursive: true });
-    vol.symlinkSync(target, path);
-  }
-  return vol;
+  return { files, links };
 }
 
-/** A source over the host described by `spec` (rooted at `/` of a memfs volume). */
-export function specSource(spec: HostSpec): Source {
-  const vol = buildVolume(spec);
-  return createFsSource('/', { fs: vol as unknown as FsLike, confine: false });
+/** A source over the host described by `spec`, held in memory; `root` names it in messages. */
+export function specSource(spec: HostSpec, root = 'spec'): Source {
+  return createMemorySource(specTree(spec), root);
 }
 

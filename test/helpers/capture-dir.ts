@@ -6,7 +6,7 @@
  */
 import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
-import { buildVolume } from '../../lib/source/spec.js';
+import { buildVolume } from '../helpers/volume.js';
 import { loadSpec } from './host.js';
 
 interface VolLike {

@@ -1,7 +1,8 @@
 /** Scenario fixtures (fixtures/scenarios/<name>.json) as sources for tests. */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { specSource, type HostSpec } from '../../lib/source/spec.js';
+import type { HostSpec } from '../../lib/source/spec.js';
+import { volumeSource } from './volume.js';
 import type { Source } from '../../lib/source/source.js';
 
 const fixtureDir = fileURLToPath(new URL('../../fixtures/scenarios/', import.meta.url));
@@ -11,7 +12,7 @@ export function loadSpec<T = Record<string, unknown>>(name: string): HostSpec & 
   return JSON.parse(readFileSync(`${fixtureDir}${name}.json`, 'utf8')) as HostSpec & { expect?: T };
 }
 
-/** A source over the scenario fixtures/scenarios/<name>.json. */
+/** The real reader over the scenario fixtures/scenarios/<name>.json, laid out in a memfs volume. */
 export function scenarioSource(name: string): Source {
-  return specSource(loadSpec(name));
+  return volumeSource(loadSpec(name));
 }

@@ -8,7 +8,7 @@ import { lsJson } from '../../lib/render/ls.js';
 import { renderTree, treeJson } from '../../lib/render/tree.js';
 import { loadSpec, scenarioSource } from '../helpers/host.js';
 import { faultySource } from '../helpers/faulty.js';
-import { specSource } from '../../lib/source/spec.js';
+import { volumeSource } from '../helpers/volume.js';
 
 const SCENARIOS = ['k8s-seed-pod', 'docker-seed-pod', 'k8s-v2-systemd-node', 'k8s-v1-cgroupfs-node', 'docker-host', 'broken-capture'];
 const plain = { color: false, width: 0 };
@@ -40,8 +40,8 @@ describe('the light profiles where a full scan knows more', () => {
     const sandbox = spec.processes.find((p) => p.pid === 27743)!;
     // An `unshare` wrapper in the sandbox's cgroup, in the node's namespaces, with the lowest pid.
     spec.processes.push({ pid: 27741, ppid: 27720, comm: 'unshare', cmdline: ['unshare', '--fork', 'sleep', 'infinity'], start: 269999, cgroup: sandbox.cgroup });
-    const full = scanSync({ source: specSource(spec) });
-    const tree = scanSync({ source: specSource(spec), profile: 'tree', hierarchies: 'primary', limits: false });
+    const full = scanSync({ source: volumeSource(spec) });
+    const tree = scanSync({ source: volumeSource(spec), profile: 'tree', hierarchies: 'primary', limits: false });
     expect(tree.pods.map((p) => [p.sandbox, p.namespaces])).toEqual(full.pods.map((p) => [p.sandbox, p.namespaces]));
     expect(tree.pods[0]!.sandbox?.pid).toBe(27743);
   });
@@ -58,6 +58,6 @@ describe('the light profiles where a full scan knows more', () => {
   it('keeps a leading byte-order mark in a command line (it is part of the text)', () => {
     const spec = loadSpec('k8s-seed-pod');
     spec.processes.push({ pid: 7000, comm: 'evil', cmdline: ['\ufeffevil', '30'] });
-    expect(scanSync({ source: specSource(spec) }).processes.find((p) => p.pid === 7000)?.cmdline).toEqual(['\ufeffevil', '30']);
+    expect(scanSync({ source: volumeSource(spec) }).processes.find((p) => p.pid === 7000)?.cmdline).toEqual(['\ufeffevil', '30']);
   });
 });

@@ -9,7 +9,7 @@ import { diff } from '../../lib/model/diff.js';
 import { parseSnapshot, stringifySnapshot } from '../../lib/model/snapshot.js';
 import type { Snapshot } from '../../lib/model/types.js';
 import { loadSpec, scenarioSource } from '../helpers/host.js';
-import { buildVolume, specSource } from '../../lib/source/spec.js';
+import { buildVolume, volumeSource } from '../helpers/volume.js';
 import { createFsSource, type FsLike } from '../../lib/source/fs-source.js';
 
 const scan = (name: string): Snapshot => scanSync({ source: scenarioSource(name) });
@@ -266,7 +266,7 @@ describe('inferred pods that share a parent cgroup', () => {
       { pid: 31001, comm: 'a', ns: { net: 4026533001, ipc: 4026533002 }, cgroup: `/pod-foo/${id(1)}` },
       { pid: 31002, comm: 'b', ns: { net: 4026533001, ipc: 4026533002 }, cgroup: `/pod-foo/${id(2)}` },
     );
-    const s = scanSync({ source: specSource(spec) });
+    const s = scanSync({ source: volumeSource(spec) });
     expect(s.pods).toHaveLength(2);
     const keys = s.pods.map((p) => p.key);
     expect(new Set(keys).size).toBe(2);

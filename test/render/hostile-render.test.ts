@@ -16,7 +16,7 @@ import { renderPods } from '../../lib/render/pods.js';
 import { renderTree, treeJson, type TreeJsonNode } from '../../lib/render/tree.js';
 import type { CgroupNode, NsMode, Snapshot } from '../../lib/model/types.js';
 import { scanSync } from '../../lib/scan.js';
-import { specSource } from '../../lib/source/spec.js';
+import { volumeSource } from '../helpers/volume.js';
 import type { Source } from '../../lib/source/source.js';
 import { loadSpec, scenarioSource } from '../helpers/host.js';
 
@@ -45,7 +45,7 @@ describe('issue 14.4: trailing blanks are trimmed in linear time', () => {
     const spec = loadSpec('k8s-seed-pod');
     const ns = { cgroup: 4026599001, ipc: 4026599002, mnt: 4026599003, net: 4026599004, pid: 4026599005, uts: 4026599006 };
     spec.processes.push({ pid: 7001, comm: 'long', cmdline: [' '.repeat(100_000), 'b'.repeat(100_000)], ns, cgroup: '/user.slice/long.scope' });
-    const snap = scanSync({ source: specSource(spec) });
+    const snap = scanSync({ source: volumeSource(spec) });
     const { ms, value } = timed(() => renderLs(snap, { columns: ['COMMAND', 'PID'], type: 'uts' }, plain));
     expect(ms).toBeLessThan(1000);
     const rows = value.trimEnd().split('\n');
@@ -124,7 +124,7 @@ describe('issue 14.6: every string from a snapshot reaches the text escaped', ()
   function hostile(): Snapshot {
     const spec = loadSpec('k8s-seed-pod');
     spec.processes.push({ pid: 6003, comm: 'rlm\u061c', cgroup: '/system.slice/bad.service' });
-    const snap = scanSync({ source: specSource(spec) });
+    const snap = scanSync({ source: volumeSource(spec) });
     // Set here, not in the fixture's files: kept bytes come from the reader, which the fixture host does not go through.
     snap.processes.find((p) => p.pid === 6003)!.cmdline = ['x\u061ctxt.exe', 'lone\udcff\ud800'];
     snap.hierarchies[0]!.root.children.find((c) => c.path === '/system.slice')!.children.find((c) => c.path === '/system.slice/bad.service')!.path = '/system.slice/bad\udcfe.service';

@@ -23,7 +23,7 @@ import { captureHost } from '../../lib/source/capture.js';
 import { readUserFile, writeUserFile } from '../../lib/source/files.js';
 import { createFsSource, type FsLike } from '../../lib/source/fs-source.js';
 import type { Source } from '../../lib/source/source.js';
-import { buildVolume } from '../../lib/source/spec.js';
+import { buildVolume } from '../helpers/volume.js';
 import type { WriteFs } from '../../lib/source/write.js';
 import { listTree, writeScenarioCapture } from '../helpers/capture-dir.js';
 import { loadSpec } from '../helpers/host.js';
