@@ -6,7 +6,7 @@
  */
 import yargs, { type Argv } from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { loadSnapshot, summariseWarnings, type LoadOptions } from '../lib/cli.js';
+import { explain, loadSnapshot, summariseWarnings, type LoadOptions } from '../lib/cli.js';
 import { isNsviewError, NsviewError } from '../lib/errors.js';
 import { NS_TYPES, type NsType, type Snapshot } from '../lib/model/types.js';
 import { renderJson } from '../lib/render/json.js';
@@ -23,11 +23,13 @@ interface Global {
   json?: boolean;
   color?: boolean;
   verbose?: boolean;
+  quiet?: boolean;
   width?: number;
 }
 
-const EPILOGUE = `Exit status: 0 success (warnings go to stderr), 1 an error you can act on
-(unknown pid, unusable root, malformed snapshot), 2 bad usage.
+const EPILOGUE = `Exit status: 0 success (warnings go to stderr; also when a reader such as
+\`head\` closes the pipe early), 1 an error you can act on (unknown pid, unusable
+root, malformed snapshot), 2 bad usage. Try any command with --demo.
 Docs: docs/cli.md`;
 
 function renderOptions(g: Global, defaultWidth: number): RenderOptions {
@@ -41,6 +43,26 @@ function renderOptions(g: Global, defaultWidth: number): RenderOptions {
   const cols = Number(env.COLUMNS);
   const width = g.width ?? (process.stdout.isTTY ? process.stdout.columns : Number.isInteger(cols) && cols > 0 ? cols : defaultWidth);
   return { color, width };
+}
+
+/**
+ * A reader that stops reading (`nsview tree | head`) closes the pipe: nsview stops there
+ * quietly with status 0, as a pager or `head` expects (see docs/cli.md), instead of a
+ * stack trace. The same for stderr.
+ */
+function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+quietOnClosedPipe(process.stdout);
+quietOnClosedPipe(process.stderr);
+
+/** Render options of a view whose lines are cut to the terminal unless `-l` asks for them whole (no width known: whole). */
+function fullWidth(g: Global & { full?: boolean }): RenderOptions {
+  const r = renderOptions(g, 0);
+  return g.full ? { ...r, width: 0 } : r;
 }
 
 function out(text: string): void {
@@ -63,10 +85,14 @@ function say(line: string): void {
   process.stderr.write(`${brief(line, LINE_CHARS)}\n`);
 }
 
+/** Where the data of the command being run comes from, for messages. */
+let where: Pick<Global, 'root' | 'from' | 'demo'> = {};
+
 async function load(g: Global, scan: LoadOptions['scan']): Promise<Snapshot> {
-  const snap = await loadSnapshot({ root: g.root, from: g.from, demo: g.demo, scan });
+  where = { root: g.root, from: g.from, demo: g.demo };
+  const snap = await loadSnapshot({ ...where, scan });
   const summary = summariseWarnings(snap.warnings, process.getuid?.() === 0);
-  if (summary) say(summary);
+  if (summary && !g.quiet) say(summary);
   if (g.verbose) for (const w of snap.warnings) say(`nsview: ${w.code}: ${w.message}`);
   return snap;
 }
@@ -75,6 +101,24 @@ function pidArg(name: string, v: unknown): number {
   const text = String(v);
   const n = Number(text);
   if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${name} must be a process id (a positive integer), got "${text}"`);
+  return n;
+}
+
+/** `-t net -t uts`, `-t net,uts`: the namespace types asked for, checked. */
+function nsTypes(given: Array<string | number> | undefined): NsType[] | undefined {
+  if (given === undefined) return undefined;
+  const types: NsType[] = [];
+  for (const t of given.flatMap((g) => String(g).split(','))) {
+    const type = t.trim();
+    if (!(NS_TYPES as readonly string[]).includes(type)) throw new UsageError(`--type must be one of ${NS_TYPES.join(', ')}, got "${type}"`);
+    if (!types.includes(type as NsType)) types.push(type as NsType);
+  }
+  return types;
+}
+
+function inodeArg(v: string): number {
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n <= 0) throw new UsageError(`a namespace is given by its inode number (as lsns and nsview ls show it), got "${v}"`);
   return n;
 }
 
@@ -88,7 +132,9 @@ function globals(y: Argv): Argv<Global> {
     .option('json', { alias: 'J', type: 'boolean', describe: 'print JSON instead of text', group: 'Output:' })
     .option('color', { type: 'boolean', describe: 'colour output (default: on a terminal; NO_COLOR/FORCE_COLOR respected)', group: 'Output:' })
     .option('width', { type: 'number', describe: 'output width (default: terminal, $COLUMNS, or 80)', group: 'Output:', hidden: true })
-    .option('verbose', { alias: 'v', type: 'boolean', describe: 'list every warning on stderr', group: 'Output:' }) as unknown as Argv<Global>;
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'list every warning on stderr', group: 'Output:' })
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'no summary line of warnings on stderr (-v still lists them)', group: 'Output:' })
+    .option('pager', { type: 'boolean', describe: 'accepted as --no-pager for systemd-cgls habits; nsview never pages', group: 'Output:', hidden: true }) as unknown as Argv<Global>;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -110,41 +156,62 @@ async function main(argv: string[]): Promise<number> {
           .option('all', { alias: 'a', type: 'boolean', describe: 'show empty cgroups too' })
           .option('kernel', { alias: 'k', type: 'boolean', describe: 'show kernel threads' })
           .option('full', { alias: 'l', type: 'boolean', describe: 'do not ellipsize lines to the width' })
+          .option('unit', { alias: 'u', type: 'string', describe: 'show only the cgroup of this systemd unit (".service" if no suffix), as systemd-cgls -u' })
+          .option('user-unit', { type: 'string', describe: "show only the cgroup of this unit of your user's systemd instance, as systemd-cgls --user-unit" })
           .option('ns', { type: 'boolean', describe: 'mark how each pod shares namespaces (pod/ctr/node)' })
+          .conflicts('unit', ['user-unit', 'cgroup'])
+          .conflicts('user-unit', 'cgroup')
           .example('$0 tree', 'the whole v2 tree (on a hybrid host too, as systemd-cgls)')
-          .example('$0 tree /kubepods.slice --ns', 'only the pods, with namespace sharing')
+          .example('$0 tree /kubepods.slice --ns --demo', 'only the pods, with namespace sharing')
+          .example('$0 tree -u containerd --demo', 'the cgroup of containerd.service')
           .example('$0 tree -c memory -a', 'the v1 memory controller tree with empty cgroups'),
       async (a) => {
         const hierarchies = a.controller ? [a.controller.replace(/^systemd$/, 'name=systemd')] : 'primary';
-        const snap = await load(a, { profile: 'tree', hierarchies, limits: false });
-        const o = { cgroup: a.cgroup, controller: a.controller, all: a.all, kernel: a.kernel, full: a.full, ns: a.ns };
-        const { renderTree, treeJson } = await import('../lib/render/tree.js');
+        let snap = await load(a, { profile: 'tree', hierarchies, limits: false });
+        const [{ renderTree, treeJson, unitCgroup }, { pickHierarchy }] = await Promise.all([import('../lib/render/tree.js'), import('../lib/model/cgroup-tree.js')]);
+        if (a.controller && !snap.hierarchies.length) {
+          // Only the asked hierarchy is walked: to name the mounted ones, read the processes' cgroup files.
+          const all = await loadSnapshot({ ...where, scan: { profile: 'leaders', namespaces: false, cgroups: true, hierarchies: 'none', limits: false } });
+          snap = { ...snap, processes: all.processes };
+          pickHierarchy(snap, a.controller);
+        }
+        const unit = a.unit ?? a['user-unit'];
+        if (unit === '') throw new UsageError(`${a.unit === '' ? '--unit' : '--user-unit'} needs a unit name`);
+        const cgroup = unit === undefined ? a.cgroup : unitCgroup(snap, unit, { controller: a.controller, user: a.unit === undefined ? process.getuid?.() ?? 0 : undefined });
+        const o = { cgroup, controller: a.controller, all: a.all, kernel: a.kernel, full: a.full, ns: a.ns };
         if (a.json) json(treeJson(snap, o));
         else out(renderTree(snap, o, renderOptions(a, 80)));
       },
     )
     .command(
-      'ls',
+      'ls [namespace]',
       'list namespaces with their processes (like lsns)',
       (y) =>
         y
-          .option('type', { alias: 't', type: 'string', choices: [...NS_TYPES], describe: 'only namespaces of this type' })
+          .positional('namespace', { type: 'string', describe: 'show only this namespace (its inode number, as lsns <ns>)' })
+          .option('type', { alias: 't', type: 'string', array: true, describe: `only namespaces of these types (repeat or comma-separate: ${NS_TYPES.join(', ')})` })
           .option('task', { alias: 'p', type: 'string', describe: 'only the namespaces of this pid' })
           .option('output', { alias: 'o', type: 'string', describe: 'columns to show, comma-separated (see --list-columns); +COL adds to the defaults' })
+          .option('output-all', { type: 'boolean', describe: 'show every column' })
           .option('noheadings', { alias: 'n', type: 'boolean', describe: "don't print headings" })
           .option('raw', { alias: 'r', type: 'boolean', describe: 'raw output: no alignment' })
           .option('notruncate', { alias: 'u', type: 'boolean', describe: "don't truncate text in columns" })
+          .option('list', { alias: 'l', type: 'boolean', describe: 'list output (accepted as lsns -l; nsview always lists)' })
+          .option('nowrap', { alias: 'W', type: 'boolean', describe: 'one line per namespace (accepted as lsns -W; nsview never wraps)' })
           .option('list-columns', { alias: 'H', type: 'boolean', describe: 'list the available columns' })
-          .example('$0 ls', 'every namespace: NS TYPE NPROCS PID USER COMMAND')
-          .example('$0 ls -t net -o NS,NPROCS,PID,CONTAINER,POD', 'network namespaces with their container and pod')
+          .conflicts('output-all', 'output')
+          .example('$0 ls --demo', 'every namespace: NS TYPE NPROCS PID USER COMMAND')
+          .example('$0 ls -t net,uts -o NS,TYPE,NPROCS,PID,CONTAINER,POD', 'network and UTS namespaces with their container and pod')
           .example('$0 ls -J', 'the JSON of `lsns -J -l`, for scripts written for lsns'),
       async (a) => {
-        const { lsColumns, lsJson, renderLs, renderLsColumnList } = await import('../lib/render/ls.js');
+        const { LS_COLUMNS, lsColumns, lsJson, renderLs, renderLsColumnList } = await import('../lib/render/ls.js');
         if (a['list-columns']) return out(renderLsColumnList());
-        const columns = a.output?.split(',').map((c) => c.trim());
+        const columns = a['output-all'] ? LS_COLUMNS.map((c) => c.name) : a.output?.split(',').map((c) => c.trim());
         if (columns && columns.some((c) => c === '')) throw new UsageError(`--output needs column names separated by commas, got "${a.output}"`);
         lsColumns(columns);
-        const o = { columns, type: a.type as NsType | undefined, pid: a.task === undefined ? undefined : pidArg('--task', a.task), noHeadings: a.noheadings, raw: a.raw, noTruncate: a.notruncate };
+        const types = nsTypes(a.type);
+        const ns = a.namespace === undefined ? undefined : inodeArg(a.namespace);
+        const o = { columns, types, ns, pid: a.task === undefined ? undefined : pidArg('--task', a.task), noHeadings: a.noheadings, raw: a.raw, noTruncate: a.notruncate };
         const cgroups = (columns ?? []).some((c) => /^\+?(container|pod)$/i.test(c));
         const snap = await load(a, { profile: 'leaders', cgroups, hierarchies: 'none', limits: false });
         if (a.json) json(lsJson(snap, o));
@@ -156,13 +223,14 @@ async function main(argv: string[]): Promise<number> {
       'Kubernetes pods (and pods inferred from shared namespaces): QoS, sandbox, containers, sharing, limits',
       (y) =>
         y
-          .example('$0 pods', 'one row per pod; NET…USER columns say pod, ctr (container) or node')
+          .option('full', { alias: 'l', type: 'boolean', describe: 'do not cut the table to the width' })
+          .example('$0 pods --demo', 'one row per pod; NET…USER columns say pod, ctr (container) or node')
           .example('$0 pods --json', '{"pods":[{"uid","name","qos","cgroup","sandbox","containers","namespaces"}]}'),
       async (a) => {
         const snap = await load(a, {});
         const { podsJson, renderPods } = await import('../lib/render/pods.js');
         if (a.json) json(podsJson(snap));
-        else out(renderPods(snap, renderOptions(a, 0)));
+        else out(renderPods(snap, fullWidth(a)));
       },
     )
     .command(
@@ -172,7 +240,8 @@ async function main(argv: string[]): Promise<number> {
         y
           .positional('a', { type: 'string', describe: 'first pid', demandOption: true })
           .positional('b', { type: 'string', describe: 'second pid', demandOption: true })
-          .example('$0 diff 5001 5035', 'two containers of one pod: share net, ipc, uts; separate mnt, pid'),
+          .option('full', { alias: 'l', type: 'boolean', describe: 'do not cut lines to the width' })
+          .example('$0 diff 1070 1090 --demo', 'two containers of one pod: share net, ipc, uts; separate mnt, pid'),
       async (a) => {
         const pa = pidArg('<a>', a.a);
         const pb = pidArg('<b>', a.b);
@@ -180,19 +249,23 @@ async function main(argv: string[]): Promise<number> {
         const [{ diff }, { renderDiff }] = await Promise.all([import('../lib/model/diff.js'), import('../lib/render/diff.js')]);
         const d = diff(snap, pa, pb);
         if (a.json) json(d);
-        else out(renderDiff(d, renderOptions(a, 0)));
+        else out(renderDiff(d, fullWidth(a)));
       },
     )
     .command(
       'inspect <pid>',
       'everything about one process: namespaces and who shares them, cgroups, container, pod, limits',
-      (y) => y.positional('pid', { type: 'string', describe: 'process id', demandOption: true }).example('$0 inspect 4966', 'a pod sandbox (pause) process'),
+      (y) =>
+        y
+          .positional('pid', { type: 'string', describe: 'process id', demandOption: true })
+          .option('full', { alias: 'l', type: 'boolean', describe: 'do not cut lines to the width' })
+          .example('$0 inspect 1040 --demo', 'a pod sandbox (pause) process'),
       async (a) => {
         const pid = pidArg('<pid>', a.pid);
         const snap = await load(a, {});
         const [{ inspectProcess }, { renderInspect }] = await Promise.all([import('../lib/model/inspect.js'), import('../lib/render/inspect.js')]);
         if (a.json) json(inspectProcess(snap, pid, Number.MAX_SAFE_INTEGER));
-        else out(renderInspect(snap, pid, renderOptions(a, 0)));
+        else out(renderInspect(snap, pid, fullWidth(a)));
       },
     )
     .command(
@@ -235,7 +308,8 @@ async function main(argv: string[]): Promise<number> {
     });
   try {
     await cli.parseAsync();
-  } catch (err) {
+  } catch (caught) {
+    const err = explain(caught, where);
     if (err instanceof UsageError) {
       say(`nsview: ${err.message}`);
       process.stderr.write(`Run 'nsview --help' for usage.\n`);

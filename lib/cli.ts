@@ -4,7 +4,7 @@
  * view scans with, and the one-line warning summary. Kept here so bin/ stays a
  * table of arguments.
  */
-import { NsviewError } from './errors.js';
+import { isNsviewError, NsviewError, shorten, unknownPid } from './errors.js';
 import { parseSnapshot } from './model/snapshot.js';
 import type { Snapshot, Warning } from './model/types.js';
 import { scanSync, type ScanOptions } from './scan.js';
@@ -26,10 +26,13 @@ export interface LoadOptions {
 export async function loadSnapshot(o: LoadOptions): Promise<Snapshot> {
   const given = [o.root !== undefined, o.from !== undefined, o.demo === true].filter(Boolean).length;
   if (given > 1) throw new NsviewError('bad-argument', 'use only one of --root, --from and --demo');
+  for (const [flag, value] of [['--root', o.root], ['--from', o.from]] as const) {
+    if (value === '') throw new NsviewError('bad-argument', `${flag} needs a path`);
+  }
   if (o.demo) {
-    // Loaded on demand: the demo pulls in memfs, which no other command needs.
+    // Loaded on demand: only the demo needs its data and the in-memory source.
     const [{ specSource }, spec] = await Promise.all([import('./source/spec.js'), import('./demo/k8s-node.json', { with: { type: 'json' } })]);
-    return scanSync({ ...o.scan, source: specSource(spec.default as unknown as HostSpec) });
+    return scanSync({ ...o.scan, source: specSource(spec.default as unknown as HostSpec, 'demo') });
   }
   if (o.from !== undefined) return parseSnapshot(readUserFile(o.from), o.from);
   if (o.root === undefined && (o.platform ?? process.platform) !== 'linux') {
@@ -39,6 +42,20 @@ export async function loadSnapshot(o: LoadOptions): Promise<Snapshot> {
     );
   }
   return scanSync({ ...o.scan, root: o.root ?? '/' });
+}
+
+/** Where a view's data came from, as a message names it: `this host`, `the capture /tmp/n1`, `the snapshot n1.json`, `the demo`. */
+export function origin(o: Pick<LoadOptions, 'root' | 'from' | 'demo'>): string {
+  if (o.demo) return 'the demo';
+  if (o.from !== undefined) return `the snapshot ${shorten(o.from)}`;
+  if (o.root !== undefined && o.root !== '/') return `the capture ${shorten(o.root)}`;
+  return 'this host';
+}
+
+/** An error made to name where the data came from ({@link origin}): "no process with pid 9 in the snapshot n1.json". */
+export function explain(err: unknown, o: Pick<LoadOptions, 'root' | 'from' | 'demo'>): unknown {
+  if (isNsviewError(err) && err.code === 'unknown-pid' && err.pid !== undefined) return unknownPid(err.pid, origin(o));
+  return err;
 }
 
 const PLURAL = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;

@@ -1,5 +1,6 @@
 /** Kinds of error nsview throws: each is a mistake the user can act on. */
-export type NsviewErrorCode = 'unusable-root' | 'unknown-pid' | 'malformed-snapshot' | 'unreadable-file' | 'bad-argument';
+/** `not-found`: a namespace, unit or cgroup the data does not hold (exit 1, as lsns for an unknown namespace). */
+export type NsviewErrorCode = 'unusable-root' | 'unknown-pid' | 'not-found' | 'malformed-snapshot' | 'unreadable-file' | 'bad-argument';
 
 /**
  * The only error nsview throws on purpose. Its message is one line that names
@@ -7,10 +8,13 @@ export type NsviewErrorCode = 'unusable-root' | 'unknown-pid' | 'malformed-snaps
  */
 export class NsviewError extends Error {
   readonly code: NsviewErrorCode;
-  constructor(code: NsviewErrorCode, message: string) {
+  /** The pid at fault, for `unknown-pid`. */
+  readonly pid?: number;
+  constructor(code: NsviewErrorCode, message: string, pid?: number) {
     super(message);
     this.name = 'NsviewError';
     this.code = code;
+    if (pid !== undefined) this.pid = pid;
   }
 }
 
@@ -35,9 +39,12 @@ export function shorten(text: string, max = SHOWN_CHARS): string {
   return `${text.slice(0, head)}…${text.slice(tail)}`;
 }
 
-/** The error for a pid a snapshot does not hold, naming the pid and where it was looked for. */
-export function unknownPid(pid: number, root: string): NsviewError {
-  return new NsviewError('unknown-pid', `no process with pid ${pid} in ${root === '/' ? 'this host' : shorten(root)}`);
+/**
+ * The error for a pid a snapshot does not hold, naming the pid and where it was looked for:
+ * a snapshot's root (`/` is this host) or, from the CLI, where its data came from.
+ */
+export function unknownPid(pid: number, where: string): NsviewError {
+  return new NsviewError('unknown-pid', `no process with pid ${pid} in ${where === '/' ? 'this host' : shorten(where)}`, pid);
 }
 
 /** True for an {@link NsviewError}. */

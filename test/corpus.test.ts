@@ -107,6 +107,8 @@ const RUNTIME_ALIASES: Readonly<Record<string, Runtime>> = {
   'ecs-fargate': 'ecs',
   lxd: 'lxc',
   'containerd (nerdctl)': 'containerd',
+  // The corpus calls a kubelet container whose runtime the path does not name `kubernetes`.
+  kubernetes: 'cri',
 };
 
 function ourRuntime(name: string): Runtime {
@@ -173,8 +175,8 @@ function fromExpected(e: Expected): Seen {
     e.containerName ?? e.machineName ?? e.machineNameUnescaped ?? (e.podUuidUnescaped ? `rkt-${e.podUuidUnescaped}` : undefined);
   const id = e.containerId ?? name;
   if (!id) throw new Error('expected names a container but gives neither id nor name');
-  // A kubelet container whose runtime the path does not say (cgroupfs driver): ours is `kubernetes`.
-  const runtime = e.runtime ? ourRuntime(e.runtime) : pod ? 'kubernetes' : undefined;
+  // A kubelet container whose runtime the path does not say (cgroupfs driver): ours is `cri`.
+  const runtime = e.runtime ? ourRuntime(e.runtime) : pod ? 'cri' : undefined;
   if (!runtime) throw new Error('expected names a container but no runtime');
   return { container: { runtime, id, name: name ?? null, role: 'container' }, outerId, pod, monitor: null };
 }
@@ -187,7 +189,7 @@ interface Override {
 }
 
 const docker = (id: string): Seen['container'] => ({ runtime: 'docker', id, name: null, role: 'container' });
-const kube = (id: string): Seen['container'] => ({ runtime: 'kubernetes', id, name: null, role: 'container' });
+const kube = (id: string): Seen['container'] => ({ runtime: 'cri', id, name: null, role: 'container' });
 
 /**
  * Judgements where a host-side tool should report something other than the

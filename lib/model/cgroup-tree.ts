@@ -56,7 +56,10 @@ export function pickHierarchy(s: Snapshot, controller?: string): CgroupHierarchy
     const want = controller === 'unified' || controller === 'v2' ? UNIFIED : controller.replace(/^systemd$/, 'name=systemd');
     const h = hs.find((x) => x.key === want || x.controllers.includes(want));
     if (!h) {
-      const known = shorten(hs.map((x) => x.key).join(', ')) || 'none';
+      // The hierarchies the snapshot walked and those its processes are in (a scan may walk only one).
+      const keys = new Set(hs.map((x) => x.key));
+      for (const p of s.processes) for (const k in p.cgroups) keys.add(k);
+      const known = shorten([...keys].sort(compareHierarchyKeys).join(', ')) || 'none';
       throw new NsviewError('bad-argument', `no cgroup hierarchy for controller "${shorten(controller)}" (mounted: ${known})`);
     }
     return h;

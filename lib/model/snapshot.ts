@@ -101,7 +101,8 @@ const PROCESS = shape({
 const NAMESPACE = shape({ type: oneOf(NS_TYPES), inode: isInt, pids: intArray });
 const CONTAINER = shape({
   id: str,
-  runtime: oneOf(RUNTIMES),
+  // `kubernetes`: what nsview 0.1.0 called `cri` (read back as `cri`).
+  runtime: oneOf([...RUNTIMES, 'kubernetes']),
   name: strOrNull,
   role: oneOf(['container', 'sandbox']),
   hierarchy: str,
@@ -182,6 +183,7 @@ export function parseSnapshot(text: string, where = 'snapshot'): Snapshot {
   if (!record(isInt)(data.nodeNamespaces)) bad('"nodeNamespaces" is malformed');
   each('hierarchies', HIERARCHY);
   (data.hierarchies as Array<{ root: unknown }>).forEach((h, i) => checkTree(h.root, `hierarchies[${i}].root`, bad));
+  for (const c of data.containers as Array<{ runtime: string }>) if (c.runtime === 'kubernetes') c.runtime = 'cri';
   return data as unknown as Snapshot;
 }
 

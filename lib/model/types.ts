@@ -11,7 +11,7 @@ export const POD_NS_ORDER = ['net', 'ipc', 'uts', 'pid', 'mnt', 'cgroup', 'user'
 export type NsType = (typeof NS_TYPES)[number];
 
 /** Container runtimes nsview recognises from cgroup paths. */
-export const RUNTIMES = ['docker', 'containerd', 'cri-o', 'podman', 'lxc', 'nspawn', 'libvirt-lxc', 'rkt', 'ecs', 'runc', 'kubernetes'] as const;
+export const RUNTIMES = ['docker', 'containerd', 'cri-o', 'podman', 'lxc', 'nspawn', 'libvirt-lxc', 'rkt', 'ecs', 'runc', 'cri'] as const;
 /** A container runtime; `kubernetes` means a kubelet container whose runtime the path does not tell. */
 export type Runtime = (typeof RUNTIMES)[number];
 

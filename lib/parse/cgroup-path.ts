@@ -245,9 +245,12 @@ function matchScope(step: Step): Hit | null {
   return null;
 }
 
-/** A direct child of a kubelet pod cgroup with no runtime prefix is one of its containers (cgroupfs driver). */
+/**
+ * A direct child of a kubelet pod cgroup with no runtime prefix is one of its containers
+ * (cgroupfs driver). The path does not say which CRI runtime made it: runtime `cri`.
+ */
 function matchPodChild(step: Step): Hit | null {
-  if (RE_ID.test(step.seg) || RE_UUID.test(step.seg)) return container('kubernetes', step.seg, step.here);
+  if (RE_ID.test(step.seg) || RE_UUID.test(step.seg)) return container('cri', step.seg, step.here);
   return null;
 }
 

@@ -14,7 +14,7 @@ export interface ColumnsOptions {
   noHeadings?: boolean;
   /** Raw output: cells separated by one space, no alignment (lsns -r). */
   raw?: boolean;
-  /** Total width; the last column is cut to fit (0 = never cut). */
+  /** Total width in display columns; the truncatable column, then the line, is cut to fit (0 = never cut). */
   width?: number;
   /** Style applied to the header line. */
   header?: (s: string) => string;
@@ -23,7 +23,9 @@ export interface ColumnsOptions {
 /**
  * Lay out rows of plain cells in aligned columns, as lsns does: numbers
  * right-aligned, text left-aligned, the last column unpadded and cut with `…`
- * to the terminal width.
+ * to the terminal width. Widths, padding and cuts count display columns
+ * ({@link width}: a CJK character takes two, a combining mark none), so a
+ * column after a wide command line still starts where the others do.
  */
 export function renderColumns(cols: ColumnSpec[], rows: string[][], o: ColumnsOptions = {}): string {
   let all = o.noHeadings ? rows : [cols.map((c) => c.header), ...rows];

@@ -2,6 +2,7 @@ import type { DiffResult, DiffSide } from '../model/diff.js';
 import { renderColumns } from './columns.js';
 import { safe } from './safe.js';
 import { styles, type RenderOptions } from './style.js';
+import { fitLines } from './width.js';
 
 function where(s: DiffSide): string {
   const c = s.container ? `${safe(s.container.runtime)} ${safe(s.container.id.slice(0, 12))}` : 'host';
@@ -53,5 +54,5 @@ export function renderDiff(d: DiffResult, r: RenderOptions): string {
   }
   out.push('');
   out.push(safe(d.verdict));
-  return out.join('\n') + '\n';
+  return fitLines(out.join('\n'), r.width) + '\n';
 }

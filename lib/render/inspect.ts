@@ -5,6 +5,10 @@ import { renderColumns } from './columns.js';
 import { formatLimits } from './limits.js';
 import { commandOf, safe } from './safe.js';
 import { styles, type RenderOptions } from './style.js';
+import { fitLines } from './width.js';
+
+/** Why a container's runtime is `cri`. */
+const CRI_NOTE = 'runtime cri: a kubelet container under the cgroupfs driver; its cgroup path does not say which CRI runtime (containerd, CRI-O) runs it';
 
 /** `nsview inspect <pid>` as text. */
 export function renderInspect(s: Snapshot, pid: number, r: RenderOptions): string {
@@ -16,7 +20,7 @@ export function renderInspect(s: Snapshot, pid: number, r: RenderOptions): strin
   out.push(`ppid ${i.ppid ?? '?'}, user ${safe(i.user ?? String(i.uid ?? '?'))}${i.nspid && i.nspid.length > 1 ? `, pid ${i.nspid.join(' → ')} in nested pid namespaces` : ''}${i.kernelThread ? ', kernel thread' : ''}`);
   if (i.partial) out.push(st.warn('some files of this process could not be read (permission denied)'));
   out.push('');
-  if (i.container) out.push(`${st.header('Container')} ${safe(i.container.runtime)} ${safe(i.container.id)}${i.container.role === 'sandbox' ? ' (sandbox)' : ''}\n  cgroup ${safe(i.container.cgroup)}\n  pids ${i.container.pids.join(' ')}\n  limits ${formatLimits(i.container.limits ?? undefined)}`);
+  if (i.container) out.push(`${st.header('Container')} ${safe(i.container.runtime)} ${safe(i.container.id)}${i.container.role === 'sandbox' ? ' (sandbox)' : ''}${i.container.runtime === 'cri' ? `\n  ${CRI_NOTE}` : ''}\n  cgroup ${safe(i.container.cgroup)}\n  pids ${i.container.pids.join(' ')}\n  limits ${formatLimits(i.container.limits ?? undefined)}`);
   else out.push(`${st.header('Container')} none (host process)`);
   if (i.pod) out.push(`${st.header('Pod')} ${safe(i.pod.uid ?? `${i.pod.name} (inferred)`)}  qos ${safe(i.pod.qos ?? '-')}\n  cgroup ${safe(i.pod.cgroup ?? '-')}\n  sandbox ${i.pod.sandbox ? `${safe(i.pod.sandbox.id.slice(0, 12))} pid ${i.pod.sandbox.pid ?? '?'}` : 'unknown'}\n  limits ${formatLimits(i.pod.limits ?? undefined)}`);
   out.push('');
@@ -42,5 +46,5 @@ export function renderInspect(s: Snapshot, pid: number, r: RenderOptions): strin
     out.push(`${st.header('CGROUP')} ${safe(path)}`);
     out.push(`  ${safe(g.names.join(', '))}${Object.keys(g.limits).length ? `; limits ${formatLimits(g.limits)}` : ''}`);
   }
-  return out.join('\n') + '\n';
+  return fitLines(out.join('\n'), r.width) + '\n';
 }

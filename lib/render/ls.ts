@@ -1,4 +1,4 @@
-import { NsviewError, unknownPid } from '../errors.js';
+import { NsviewError, shorten, unknownPid } from '../errors.js';
 import { indexSnapshot } from '../model/index-snapshot.js';
 import type { Namespace, NsType, Snapshot } from '../model/types.js';
 import { renderColumns } from './columns.js';
@@ -51,16 +51,29 @@ export const LS_DEFAULT = ['NS', 'TYPE', 'NPROCS', 'PID', 'USER', 'COMMAND'];
 
 /** Options of `nsview ls`. */
 export interface LsOptions {
+  /** `-o`: column names (see {@link lsColumns}); ignored with {@link outputAll}. */
   columns?: string[];
+  /** `--output-all`: every column, in `--list-columns` order. */
+  outputAll?: boolean;
+  /** `-t`: only namespaces of these types (of any of them, as `lsns -t net -t uts`); empty or unset: all types. */
+  types?: NsType[];
+  /** @deprecated One type: the same as `types: [type]` (both given: namespaces of any of them). */
   type?: NsType;
+  /** `lsns <ns>`: only the namespace with this inode; one the snapshot does not hold is an error. */
+  ns?: number;
+  /** `-p`: only the namespaces of this pid. */
   pid?: number;
   noHeadings?: boolean;
   raw?: boolean;
   noTruncate?: boolean;
 }
 
-/** Resolve `-o` column names (case-insensitive, `+COL` appends to the defaults); throws for an unknown name. */
-export function lsColumns(names: string[] | undefined): LsColumn[] {
+/**
+ * Resolve `-o` column names (case-insensitive, `+COL` appends to the
+ * defaults), or every column with `outputAll`; throws for an unknown name.
+ */
+export function lsColumns(names: string[] | undefined, outputAll = false): LsColumn[] {
+  if (outputAll) return [...LS_COLUMNS];
   let list = names && names.length ? names : LS_DEFAULT;
   if (list[0]?.startsWith('+')) list = [...LS_DEFAULT, list[0].slice(1), ...list.slice(1)];
   return list.map((n) => {
@@ -73,7 +86,13 @@ export function lsColumns(names: string[] | undefined): LsColumn[] {
 /** The namespaces `ls` lists for the options, in lsns order (by inode). */
 export function lsNamespaces(s: Snapshot, o: LsOptions): Namespace[] {
   let list = s.namespaces;
-  if (o.type) list = list.filter((n) => n.type === o.type);
+  if (o.ns !== undefined) {
+    const inode = o.ns;
+    list = list.filter((n) => n.inode === inode);
+    if (!list.length) throw unknownNamespace(inode, s.root);
+  }
+  const types = new Set([...(o.types ?? []), ...(o.type ? [o.type] : [])]);
+  if (types.size) list = list.filter((n) => types.has(n.type));
   if (o.pid !== undefined) {
     const p = indexSnapshot(s).process(o.pid);
     if (!p) throw unknownPid(o.pid, s.root);
@@ -82,9 +101,14 @@ export function lsNamespaces(s: Snapshot, o: LsOptions): Namespace[] {
   return [...list].sort((a, b) => a.inode - b.inode || (a.type < b.type ? -1 : 1));
 }
 
+/** The error for a namespace inode a snapshot does not hold, naming the inode and where it was looked for (as {@link unknownPid}). */
+function unknownNamespace(inode: number, root: string): NsviewError {
+  return new NsviewError('not-found', `no namespace ${inode} in ${root === '/' ? 'this host' : shorten(root)}`);
+}
+
 /** The `ls` table, as lsns prints it. */
 export function renderLs(s: Snapshot, o: LsOptions, r: RenderOptions): string {
-  const cols = lsColumns(o.columns);
+  const cols = lsColumns(o.columns, o.outputAll);
   // Values are raw (JSON escapes them as JSON does); the table escapes control bytes.
   const rows = lsNamespaces(s, o).map((ns) => cols.map((c) => safe(String(c.get({ ns, snapshot: s }) ?? ''))));
   return renderColumns(
@@ -96,7 +120,7 @@ export function renderLs(s: Snapshot, o: LsOptions, r: RenderOptions): string {
 
 /** `ls --json`: the shape of `lsns -J -l`, `{"namespaces":[{"ns":…,"type":…,…}]}`. */
 export function lsJson(s: Snapshot, o: LsOptions): { namespaces: Array<Record<string, string | number | null>> } {
-  const cols = lsColumns(o.columns);
+  const cols = lsColumns(o.columns, o.outputAll);
   return {
     namespaces: lsNamespaces(s, o).map((ns) => {
       const obj: Record<string, string | number | null> = {};

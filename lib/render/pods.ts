@@ -66,7 +66,8 @@ const TYPES = POD_NS_ORDER.filter((t) => t !== 'time');
 export function renderPods(s: Snapshot, r: RenderOptions): string {
   if (s.pods.length === 0) return 'no pods found\n';
   const cols = [
-    { header: 'POD' },
+    // The pod's uid is what gives way when the table is wider than the terminal (lsns cuts its COMMAND so).
+    { header: 'POD', trunc: true },
     { header: 'QOS' },
     { header: 'SANDBOX', right: true },
     { header: 'CTRS', right: true },
@@ -89,5 +90,5 @@ export function renderPods(s: Snapshot, r: RenderOptions): string {
       safe(runtimes || '-'),
     ];
   });
-  return renderColumns(cols, rows, { header: styles(r).header });
+  return renderColumns(cols, rows, { header: styles(r).header, width: r.width });
 }

@@ -61,28 +61,8 @@ export function commandOf(p: { cmdline: string[]; comm: string }): string {
   return safe(commandLine(p));
 }
 
-const isPair = (s: string, i: number): boolean => {
-  const c = s.charCodeAt(i);
-  return c >= 0xd800 && c <= 0xdbff && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00;
-};
-
-/** Display width of a string, counting each code point as one column. */
-export function width(s: string): number {
-  let n = 0;
-  for (let i = 0; i < s.length; i += isPair(s, i) ? 2 : 1) n++;
-  return n;
-}
-
-/** Cut a string to `max` columns, ending in `…` when cut. */
-export function ellipsize(s: string, max: number): string {
-  if (max <= 0) return '';
-  if (s.length <= max) return s;
-  // Walk code points once: remember where the first max-1 end, stop as soon as there are more than max.
-  let n = 0;
-  let cut = 0;
-  for (let i = 0; i < s.length; i += isPair(s, i) ? 2 : 1) {
-    if (n === max - 1) cut = i;
-    if (++n > max) return s.slice(0, cut) + '…';
-  }
-  return s;
-}
+/**
+ * Display width in terminal columns (wide characters 2, combining marks 0) and
+ * cutting to a width with `…`: see ./width.ts. Escapes made by {@link safe} are ASCII.
+ */
+export { ellipsize, width } from './width.js';

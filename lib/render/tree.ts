@@ -1,8 +1,10 @@
+import { NsviewError, shorten } from '../errors.js';
 import { baseName, findNode, pickHierarchy, subtree } from '../model/cgroup-tree.js';
 import { indexSnapshot } from '../model/index-snapshot.js';
 import { POD_NS_ORDER, UNIFIED, type CgroupHierarchy, type CgroupNode, type Container, type Pod, type Snapshot } from '../model/types.js';
-import { commandLine, commandOf, ellipsize, safe } from './safe.js';
+import { commandLine, commandOf, safe } from './safe.js';
 import { modeLabel, styles, type RenderOptions, type Styles } from './style.js';
+import { ellipsize, ellipsizeStyled, visibleWidth, width } from './width.js';
 
 /** Options of `nsview tree`, after systemd-cgls. */
 export interface TreeOptions {
@@ -76,7 +78,8 @@ function pathInTree(h: CgroupHierarchy, path: string): boolean {
  * The cgroup tree with its processes, in systemd-cgls style: `├─ │ └─`
  * glyphs, each group's processes first (pids right-aligned) then its child
  * cgroups, empty cgroups and kernel threads hidden unless asked, lines
- * ellipsized to the width. Container and pod cgroups carry labels.
+ * ellipsized to the width in display columns (unless `-l`). Container and pod
+ * cgroups carry labels, kept whole: the cgroup's name is cut to make room.
  */
 export function renderTree(s: Snapshot, o: TreeOptions, r: RenderOptions): string {
   const h = pickHierarchy(s, o.controller);
@@ -86,10 +89,8 @@ export function renderTree(s: Snapshot, o: TreeOptions, r: RenderOptions): strin
   const ctx: Ctx = { s, o, st, width: o.full ? 0 : r.width, labels: buildLabels(s, h, o, st), visible: new Map() };
   const out: string[] = [];
   const head = `${h.key === UNIFIED ? '' : `Controller ${safe(h.key)}; `}Control group ${safe(at)}:`;
-  out.push(st.header(head));
-  if (at === '/' && h.key === UNIFIED) out.push('-.slice');
-  const rootLabel = ctx.labels.get(at);
-  if (at !== '/' && rootLabel) out[0] += ' ' + rootLabel;
+  out.push(fitLabelled(ctx, '', head, at === '/' ? undefined : ctx.labels.get(at), st.header));
+  if (at === '/' && h.key === UNIFIED) out.push(fit(ctx, '-.slice'));
   renderChildren(ctx, start, out);
   return out.join('\n') + '\n';
 }
@@ -105,9 +106,7 @@ function renderChildren(ctx: Ctx, start: CgroupNode, out: string[]): void {
       continue;
     }
     const last = g.next === g.children.length;
-    const label = ctx.labels.get(child.path);
-    const line = `${g.prefix}${last ? '└─' : '├─'}${safe(baseName(child.path))}`;
-    out.push(label ? fit(ctx, line) + ' ' + label : fit(ctx, line));
+    out.push(fitLabelled(ctx, `${g.prefix}${last ? '└─' : '├─'}`, safe(baseName(child.path)), ctx.labels.get(child.path)));
     stack.push(openGroup(ctx, child, g.prefix + (last ? '  ' : '│ '), out));
   }
 }
@@ -142,6 +141,72 @@ function treeCommand(p: { cmdline: string[]; comm: string; kernelThread: boolean
 
 function fit(ctx: Ctx, line: string): string {
   return ctx.width > 0 ? ellipsize(line, ctx.width) : line;
+}
+
+const plainStyle = (s: string): string => s;
+
+/**
+ * A cgroup line, `lead` (tree glyphs, or nothing for the header) then `name`
+ * and its label, fitted to the width in display columns: the name is cut
+ * with `…` so that name, a space and the whole label fit; when the label
+ * leaves no column for the name, the whole line is cut. `style` applies to
+ * lead and name (the header's bold); labels may carry colour, measured on
+ * the visible text.
+ */
+function fitLabelled(ctx: Ctx, lead: string, name: string, label: string | undefined, style: (s: string) => string = plainStyle): string {
+  if (label === undefined) return style(fit(ctx, lead + name));
+  const whole = style(lead + name) + ' ' + label;
+  if (ctx.width <= 0) return whole;
+  // The lead is spaces and box-drawing glyphs, one column each: its length is its width
+  // (and measuring it per line would cost the depth of the tree on every line).
+  const room = ctx.width - lead.length - 1 - visibleWidth(label);
+  if (width(name) <= room) return whole;
+  if (room >= 1) return style(lead + ellipsize(name, room)) + ' ' + label;
+  return ellipsizeStyled(whole, ctx.width);
+}
+
+/** systemd's unit type suffixes: a name without one is a service (`systemd-cgls -u containerd` is containerd.service). */
+export const UNIT_SUFFIXES = ['.service', '.socket', '.target', '.device', '.mount', '.automount', '.swap', '.timer', '.path', '.slice', '.scope'] as const;
+
+/** A user's service manager, whose subtree holds that user's units. */
+const USER_MANAGER = /^user@\d+\.service$/;
+
+/** Options of {@link unitCgroup}. */
+export interface UnitOptions {
+  /** Hierarchy to look in, as {@link TreeOptions.controller}. */
+  controller?: string;
+  /** Look for a user unit of this uid (`systemd-cgls --user-unit`): only under `user@<uid>.service`. Unset: only outside every `user@<n>.service` subtree (`-u`). */
+  user?: number;
+}
+
+/**
+ * The cgroup path of a systemd unit in the hierarchy a tree shows: the cgroup
+ * whose last path component is the unit's name (`.service` appended to a name
+ * with no unit suffix). System units are looked for outside every
+ * `user@<uid>.service` subtree (that manager's own cgroup is a system unit);
+ * user units only below `user@<uid>.service` of `o.user`. When several
+ * cgroups match, the shortest path wins (then the first by code unit order).
+ * Throws a `not-found` {@link NsviewError} naming the unit and the hierarchy
+ * when none does.
+ */
+export function unitCgroup(s: Snapshot, unit: string, o: UnitOptions = {}): string {
+  const h = pickHierarchy(s, o.controller);
+  const name = UNIT_SUFFIXES.some((x) => unit.length > x.length && unit.endsWith(x)) ? unit : `${unit}.service`;
+  const manager = o.user === undefined ? undefined : `user@${o.user}.service`;
+  let best: string | undefined;
+  // A stack, not recursion: a snapshot's tree can be deeper than the call stack.
+  const stack: Array<{ n: CgroupNode; inUser: boolean }> = [{ n: h.root, inUser: false }];
+  while (stack.length) {
+    const { n, inUser } = stack.pop() as { n: CgroupNode; inUser: boolean };
+    const base = baseName(n.path);
+    if (base === name && inUser === (manager !== undefined) && (best === undefined || n.path.length < best.length || (n.path.length === best.length && n.path < best))) best = n.path;
+    if (manager === undefined && USER_MANAGER.test(base)) continue;
+    const below = inUser || base === manager;
+    for (const c of n.children) stack.push({ n: c, inUser: below });
+  }
+  if (best !== undefined) return best;
+  const where = `in the ${h.key === UNIFIED ? 'v2' : shorten(h.key)} hierarchy`;
+  throw new NsviewError('not-found', manager === undefined ? `no cgroup of unit ${shorten(name)} ${where}` : `no cgroup of user unit ${shorten(name)} under ${manager} ${where}`);
 }
 
 /** A cgroup node as `tree --json` prints it. */

@@ -10,7 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanSync } from '../../lib/scan.js';
 import { stringifySnapshot } from '../../lib/model/snapshot.js';
-import { specSource, type HostSpec } from '../../lib/source/spec.js';
+import type { HostSpec } from '../../lib/source/spec.js';
+import { volumeSource } from '../helpers/volume.js';
 import { loadSpec, scenarioSource } from '../helpers/host.js';
 
 const bin = fileURLToPath(new URL('../../dist/bin/nsview.js', import.meta.url));
@@ -24,7 +25,7 @@ function run(args: string[], env: Record<string, string> = {}) {
 
 function saveSnapshot(name: string, spec?: HostSpec): string {
   const file = join(tmp, `${name}.json`);
-  const snap = scanSync({ source: spec ? specSource(spec) : scenarioSource(name) });
+  const snap = scanSync({ source: spec ? volumeSource(spec) : scenarioSource(name) });
   writeFileSync(file, stringifySnapshot(snap));
   return file;
 }

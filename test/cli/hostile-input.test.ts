@@ -98,7 +98,9 @@ describe('issue 14.6: nothing raw reaches the terminal', () => {
     expect(nsview(['pods', '-v', '--from', withMessage]).err).toContain('nsview: malformed: bad \\x9b31m \\u202e \\u061c \\xff\n');
     const names = snapshotFile((s) => (s.processes[0].cmdline = ['x\u061cy', 'b\udcff']));
     expect(nsview(['tree', '-l', '--from', names]).out).toContain('─1 x\\u061cy b\\xff\n');
-    expect(nsview(['inspect', '424242', '--from', snapshotFile((s) => (s.root = '/cap\x1b]0;owned\x07'))]).err).toBe('nsview: no process with pid 424242 in /cap\\x1b]0;owned\\x07\n');
+    // The CLI names where the data came from (the snapshot file), not the root the snapshot records.
+    const hostile = snapshotFile((s) => (s.root = '/cap\x1b]0;owned\x07'));
+    expect(nsview(['inspect', '424242', '--from', hostile]).err).toBe(`nsview: no process with pid 424242 in the snapshot ${hostile}\n`);
   });
 
   it("the JSON parser's snippet of the file", () => {

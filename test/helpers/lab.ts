@@ -594,7 +594,7 @@ export class Lab {
       case 'cgroupfs':
         name = `pod${uid}`;
         cgroup = qos === 'guaranteed' ? `/kubepods/${name}` : `/kubepods/${qos}/${name}`;
-        runtime = 'kubernetes';
+        runtime = 'cri';
         break;
       case 'containerd':
       case 'crio':

@@ -38,14 +38,14 @@ const KUBELET: Row[] = [
   {
     form: 'cgroupfs, Guaranteed',
     path: `/kubepods/pod${UID}/${ID}`,
-    want: { pod: pod(UID, 'guaranteed', 'cgroupfs', `/kubepods/pod${UID}`), container: c('kubernetes', ID, `/kubepods/pod${UID}/${ID}`) },
+    want: { pod: pod(UID, 'guaranteed', 'cgroupfs', `/kubepods/pod${UID}`), container: c('cri', ID, `/kubepods/pod${UID}/${ID}`) },
   },
   {
     form: 'cgroupfs, Burstable',
     path: `/kubepods/burstable/pod${UID}/${ID}`,
     want: {
       pod: pod(UID, 'burstable', 'cgroupfs', `/kubepods/burstable/pod${UID}`),
-      container: c('kubernetes', ID, `/kubepods/burstable/pod${UID}/${ID}`),
+      container: c('cri', ID, `/kubepods/burstable/pod${UID}/${ID}`),
     },
   },
   {
@@ -53,7 +53,7 @@ const KUBELET: Row[] = [
     path: `/kubepods/besteffort/pod${UID}/${ID}`,
     want: {
       pod: pod(UID, 'besteffort', 'cgroupfs', `/kubepods/besteffort/pod${UID}`),
-      container: c('kubernetes', ID, `/kubepods/besteffort/pod${UID}/${ID}`),
+      container: c('cri', ID, `/kubepods/besteffort/pod${UID}/${ID}`),
     },
   },
   {
@@ -66,7 +66,7 @@ const KUBELET: Row[] = [
     path: `/kubepods/besteffort/pod${STATIC}/${ID}`,
     want: {
       pod: pod(STATIC, 'besteffort', 'cgroupfs', `/kubepods/besteffort/pod${STATIC}`),
-      container: c('kubernetes', ID, `/kubepods/besteffort/pod${STATIC}/${ID}`),
+      container: c('cri', ID, `/kubepods/besteffort/pod${STATIC}/${ID}`),
     },
   },
   {
@@ -74,7 +74,7 @@ const KUBELET: Row[] = [
     path: `/kubepods/besteffort/pod${UID}/15aa6e53-b09a-40c7-8558-c6c31e36c88a`,
     want: {
       pod: pod(UID, 'besteffort', 'cgroupfs', `/kubepods/besteffort/pod${UID}`),
-      container: c('kubernetes', '15aa6e53-b09a-40c7-8558-c6c31e36c88a', `/kubepods/besteffort/pod${UID}/15aa6e53-b09a-40c7-8558-c6c31e36c88a`),
+      container: c('cri', '15aa6e53-b09a-40c7-8558-c6c31e36c88a', `/kubepods/besteffort/pod${UID}/15aa6e53-b09a-40c7-8558-c6c31e36c88a`),
     },
   },
   // systemd driver: /kubepods.slice[/kubepods-<qos>.slice]/kubepods[-<qos>]-pod<UID_>.slice/<scope>
@@ -121,7 +121,7 @@ const KUBELET: Row[] = [
     path: `/kubelet/kubepods/besteffort/pod${UID}/${ID}`,
     want: {
       pod: pod(UID, 'besteffort', 'cgroupfs', `/kubelet/kubepods/besteffort/pod${UID}`),
-      container: c('kubernetes', ID, `/kubelet/kubepods/besteffort/pod${UID}/${ID}`),
+      container: c('cri', ID, `/kubelet/kubepods/besteffort/pod${UID}/${ID}`),
     },
   },
   {
@@ -148,7 +148,7 @@ const KUBELET: Row[] = [
     want: {
       outer: c('docker', OUTER, `/docker/${OUTER}`),
       pod: pod(UID, 'burstable', 'cgroupfs', `/docker/${OUTER}/kubepods/burstable/pod${UID}`),
-      container: c('kubernetes', ID, `/docker/${OUTER}/kubepods/burstable/pod${UID}/${ID}`),
+      container: c('cri', ID, `/docker/${OUTER}/kubepods/burstable/pod${UID}/${ID}`),
     },
   },
   {

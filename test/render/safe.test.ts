@@ -73,9 +73,10 @@ describe('brief and shorten: the size cap on every value a message echoes', () =
 
 describe('width and ellipsize', () => {
   it('count code points, cut with …', () => {
-    expect(width('a😀b')).toBe(3);
-    expect(ellipsize('a😀bcdef', 4)).toBe('a😀b…');
-    expect(ellipsize('a😀b', 3)).toBe('a😀b');
+    // An emoji takes two columns of a terminal (lib/render/width.ts).
+    expect(width('a😀b')).toBe(4);
+    expect(ellipsize('a😀bcdef', 4)).toBe('a😀…');
+    expect(ellipsize('a😀b', 3)).toBe('a…');
     expect(ellipsize('abc', 0)).toBe('');
   });
 
