@@ -36,9 +36,16 @@ export interface PathMonitor {
 
 /** What a cgroup path says about the processes in it. */
 export interface PathIdentity {
-  /** The innermost container on the path, or `null`. */
+  /**
+   * The innermost container on the path, or `null`. Never a container that sits
+   * above the path's kubelet pod cgroup: that one holds the pod (see {@link outer}).
+   */
   container: PathContainer | null;
-  /** A container that holds the innermost one (a kind or minikube node), or `null`. */
+  /**
+   * A container that holds the innermost one, or `null`: a kind, k3d or minikube
+   * node, an ECS task on EKS Fargate, an LXC, nspawn or podman machine running a
+   * kubelet, a pod container running a nested kubelet. Set only with {@link container}.
+   */
   outer: PathContainer | null;
   pod: PathPod | null;
   monitor: PathMonitor | null;
@@ -113,7 +120,9 @@ interface Step {
  * podman, LXC and systemd-nspawn):
  * - kubelet pods, both drivers and all QoS classes, anywhere in the path
  *   (`/kubepods/burstable/pod<UID>`, `…/kubepods-besteffort-pod<UID_>.slice`,
- *   a `--cgroup-root` prefix such as `/kubelet` or kind's `kubelet-kubepods…`);
+ *   a `--cgroup-root` prefix such as `/kubelet`, Docker Desktop's `/kubepods/kubepods`
+ *   or kind's `kubelet-kubepods…`), also seen from another pod's cgroup namespace
+ *   (`/../../burstable/pod<UID>/<ID>`, `/../../kubepods-besteffort-pod<UID_>.slice/…`);
  * - a pod's containers: `cri-containerd-<ID>.scope`, `crio-<ID>[.scope]`,
  *   `docker-<ID>.scope`, or a bare `<ID>` (cgroupfs: the runtime is not in
  *   the path, reported as `kubernetes`); CRI-O's sandbox `crio-<ID>` directly
@@ -133,6 +142,16 @@ interface Step {
  * units) are cut off: {@link PathContainer.cgroup} ends at the container. When
  * one container holds another (a kind or minikube node), the innermost is
  * {@link PathIdentity.container} and the one holding it {@link PathIdentity.outer}.
+ *
+ * A kubelet hierarchy may sit below another container: `/ecs/<task>/<task>-<n>/kubepods/…`
+ * (EKS Fargate), `/docker/<node>/kubepods/…` and `/system.slice/docker-<node>.scope/kube…`
+ * (kind, k3d, minikube), `/lxc.payload.<name>/…`, `/lxc/<vmid>/ns/…` (Proxmox),
+ * `/machine.slice/machine-<name>.scope/payload/…` (nspawn). A container found above
+ * the pod cgroup holds the pod and is never the pod's container: it becomes
+ * {@link PathIdentity.outer} of the container inside the pod. A path that ends in the
+ * pod cgroup (or in a sub-cgroup of it that names no container) gives the pod and no
+ * container: the node's container is not a member of the pod.
+ *
  * A path read from inside a cgroup namespace may climb with `..`; the `..`
  * segments are kept in the cgroups reported and set {@link PathIdentity.outsideNamespace}.
  */
@@ -140,9 +159,20 @@ export function recogniseCgroupPath(path: string): PathIdentity {
   const out: PathIdentity = { container: null, outer: null, pod: null, monitor: null, podmanPod: null, outsideNamespace: false };
   const clean = path.endsWith(DELETED) ? path.slice(0, -DELETED.length) : path;
   const segments = clean.split('/').filter((s) => s !== '' && s !== '.');
+  /** The container the current pod cgroup sits in (a node, an ECS task), until one is found inside the pod. */
+  let holder: PathContainer | null = null;
   const found = (c: PathContainer): void => {
-    if (out.container) out.outer = out.container;
+    const around = out.container ?? holder;
+    if (around) out.outer = around;
+    holder = null;
     out.container = c;
+  };
+  const enterPod = (p: PathPod): void => {
+    // Whatever container was found so far holds this pod: it is not one of the pod's containers.
+    if (out.container) holder = out.container;
+    out.container = null;
+    out.outer = null;
+    out.pod = p;
   };
   let here = '';
   for (let i = 0; i < segments.length; i++) {
@@ -160,13 +190,13 @@ export function recogniseCgroupPath(path: string): PathIdentity {
 
     const colon = matchColon(step);
     if (colon) {
-      if (colon.pod) out.pod = colon.pod;
+      if (colon.pod) enterPod(colon.pod);
       if (colon.container) found(colon.container);
       continue;
     }
     const pod = matchPod(step, segments, i);
     if (pod) {
-      out.pod = pod;
+      enterPod(pod);
       continue;
     }
     const hit = matchScope(step) ?? (inPod ? matchPodChild(step) : matchOther(step));
@@ -220,11 +250,16 @@ function matchPodSystemd(seg: string, here: string): PathPod | null {
   return { uid: (m[2] as string).replace(/_/g, '-'), qos, driver: 'systemd', cgroup: here };
 }
 
-/** `kubepods/pod<UID>`, `kubepods/burstable/pod<UID>`, `kubepods/besteffort/pod<UID>`. */
+/**
+ * `kubepods/pod<UID>`, `kubepods/burstable/pod<UID>`, `kubepods/besteffort/pod<UID>`; and a QoS
+ * cgroup straight below the reader's cgroup-namespace root, `/../../burstable/pod<UID>`: read from
+ * inside another pod, `kubepods` is above the namespace root. (`/../pod<UID>` is left alone: whether
+ * the hidden parent is `kubepods` or a QoS cgroup, and so the pod's QoS, is not in the path.)
+ */
 function isKubepodsParent(segments: string[], i: number): boolean {
   const p1 = segments[i - 1];
   const p2 = segments[i - 2];
-  return p1 === 'kubepods' || ((p1 === 'burstable' || p1 === 'besteffort') && p2 === 'kubepods');
+  return p1 === 'kubepods' || ((p1 === 'burstable' || p1 === 'besteffort') && (p2 === 'kubepods' || p2 === '..'));
 }
 
 function qosFromParent(prev: string): QosClass {

@@ -188,6 +188,270 @@ const KUBELET: Row[] = [
   },
 ];
 
+// A kubelet hierarchy below another container: the container inside the pod is `container`,
+// the one holding the kubelet (node, ECS task, LXC/nspawn machine, outer pod's container) is
+// `outer`, never the pod's container.
+/** EKS Fargate: DataDog/datadog-agent pkg/security/utils/cgroup_test.go, case `fargate-eks`. */
+const FG_TASK = '409b8b89ccd746bdb9b5e03418406d96';
+const FG_ECS = `/ecs/${FG_TASK}/${FG_TASK}-3057940393`;
+const FG_UID = 'c00eb3e2-d6c0-4eb6-9e58-fe539629263f';
+const FG_ID = '7022ec9d5774c69f38feddd6460373c4681ef72a4e03bc6f2d374387e9bde981';
+/** kind on a cgroup v1 host: spiffe/spire pkg/agent/plugin/workloadattestor/k8s/testdata/cgroups_pid_in_kind_pod.txt. */
+const KIND_NODE = '93529524695bb00d91c1f6dba692ea8d3550c3b94fb2463af7bc9ec82f992d26';
+const KIND_UID = 'a2830d0d-b0f0-4ff0-81b5-0ee4e299cf80';
+const KIND_ID = '09bc3d7ade839efec32b6bec4ec79d099027a668ddba043083ec21d3c3b8f1e6';
+const UID2 = '33baea74-f206-4f95-9893-c56282acda4e';
+const UID2_ = UID2.replace(/-/g, '_');
+
+const NESTED: Row[] = [
+  {
+    form: 'EKS Fargate: /ecs/<task>/<task>-<n>/kubepods/besteffort/pod<UID>/<ID>',
+    path: `${FG_ECS}/kubepods/besteffort/pod${FG_UID}/${FG_ID}`,
+    want: {
+      outer: c('ecs', `${FG_TASK}-3057940393`, FG_ECS),
+      pod: pod(FG_UID, 'besteffort', 'cgroupfs', `${FG_ECS}/kubepods/besteffort/pod${FG_UID}`),
+      container: c('cri', FG_ID, `${FG_ECS}/kubepods/besteffort/pod${FG_UID}/${FG_ID}`),
+    },
+  },
+  {
+    form: 'EKS Fargate, Guaranteed: /ecs/<task>/<task>-<n>/kubepods/pod<UID>/<ID>',
+    path: `${FG_ECS}/kubepods/pod${FG_UID}/${FG_ID}`,
+    want: {
+      outer: c('ecs', `${FG_TASK}-3057940393`, FG_ECS),
+      pod: pod(FG_UID, 'guaranteed', 'cgroupfs', `${FG_ECS}/kubepods/pod${FG_UID}`),
+      container: c('cri', FG_ID, `${FG_ECS}/kubepods/pod${FG_UID}/${FG_ID}`),
+    },
+  },
+  {
+    form: 'EKS Fargate, a 9-digit task suffix and Burstable',
+    path: `/ecs/${FG_TASK}/${FG_TASK}-305794039/kubepods/burstable/pod${FG_UID}/${FG_ID}`,
+    want: {
+      outer: c('ecs', `${FG_TASK}-305794039`, `/ecs/${FG_TASK}/${FG_TASK}-305794039`),
+      pod: pod(FG_UID, 'burstable', 'cgroupfs', `/ecs/${FG_TASK}/${FG_TASK}-305794039/kubepods/burstable/pod${FG_UID}`),
+      container: c('cri', FG_ID, `/ecs/${FG_TASK}/${FG_TASK}-305794039/kubepods/burstable/pod${FG_UID}/${FG_ID}`),
+    },
+  },
+  {
+    form: 'EKS Fargate, the pod cgroup itself: the ECS task is not the pod\'s container',
+    path: `${FG_ECS}/kubepods/besteffort/pod${FG_UID}`,
+    want: { pod: pod(FG_UID, 'besteffort', 'cgroupfs', `${FG_ECS}/kubepods/besteffort/pod${FG_UID}`) },
+  },
+  {
+    form: 'EKS Fargate, a pod sub-cgroup that names no container',
+    path: `${FG_ECS}/kubepods/besteffort/pod${FG_UID}/init`,
+    want: { pod: pod(FG_UID, 'besteffort', 'cgroupfs', `${FG_ECS}/kubepods/besteffort/pod${FG_UID}`) },
+  },
+  {
+    form: 'kind, v1 host (SPIRE fixture): /docker/<node>/kubepods/besteffort/pod<UID>/<ID>',
+    path: `/docker/${KIND_NODE}/kubepods/besteffort/pod${KIND_UID}/${KIND_ID}`,
+    want: {
+      outer: c('docker', KIND_NODE, `/docker/${KIND_NODE}`),
+      pod: pod(KIND_UID, 'besteffort', 'cgroupfs', `/docker/${KIND_NODE}/kubepods/besteffort/pod${KIND_UID}`),
+      container: c('cri', KIND_ID, `/docker/${KIND_NODE}/kubepods/besteffort/pod${KIND_UID}/${KIND_ID}`),
+    },
+  },
+  {
+    form: 'kind, cgroupRoot /kubelet with cgroupfs: /docker/<node>/kubelet/kubepods/...',
+    path: `/docker/${OUTER}/kubelet/kubepods/burstable/pod${UID}/${ID}`,
+    want: {
+      outer: c('docker', OUTER, `/docker/${OUTER}`),
+      pod: pod(UID, 'burstable', 'cgroupfs', `/docker/${OUTER}/kubelet/kubepods/burstable/pod${UID}`),
+      container: c('cri', ID, `/docker/${OUTER}/kubelet/kubepods/burstable/pod${UID}/${ID}`),
+    },
+  },
+  {
+    form: 'kind, systemd driver on a v1 host: /docker/<node>/kubelet.slice/kubelet-kubepods.slice/...',
+    path: `/docker/${OUTER}/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice/kubelet-kubepods-besteffort-pod${UID_}.slice/cri-containerd-${ID}.scope`,
+    want: {
+      outer: c('docker', OUTER, `/docker/${OUTER}`),
+      pod: pod(
+        UID,
+        'besteffort',
+        'systemd',
+        `/docker/${OUTER}/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice/kubelet-kubepods-besteffort-pod${UID_}.slice`,
+      ),
+      container: c(
+        'containerd',
+        ID,
+        `/docker/${OUTER}/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice/kubelet-kubepods-besteffort-pod${UID_}.slice/cri-containerd-${ID}.scope`,
+      ),
+    },
+  },
+  {
+    form: 'kind, systemd driver on a v2 host: docker-<node>.scope/kubelet.slice/..., Guaranteed',
+    path: `/system.slice/docker-${OUTER}.scope/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-pod${UID_}.slice/cri-containerd-${ID}.scope`,
+    want: {
+      outer: c('docker', OUTER, `/system.slice/docker-${OUTER}.scope`),
+      pod: pod(UID, 'guaranteed', 'systemd', `/system.slice/docker-${OUTER}.scope/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-pod${UID_}.slice`),
+      container: c(
+        'containerd',
+        ID,
+        `/system.slice/docker-${OUTER}.scope/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-pod${UID_}.slice/cri-containerd-${ID}.scope`,
+      ),
+    },
+  },
+  {
+    form: 'kind node, a pod slice itself: the node is not the pod\'s container',
+    path: `/system.slice/docker-${OUTER}.scope/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-pod${UID_}.slice`,
+    want: { pod: pod(UID, 'guaranteed', 'systemd', `/system.slice/docker-${OUTER}.scope/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-pod${UID_}.slice`) },
+  },
+  {
+    form: 'k3d/minikube node on a v2 host, cgroupfs, Guaranteed: docker-<node>.scope/kubepods/pod<UID>/<ID>',
+    path: `/system.slice/docker-${OUTER}.scope/kubepods/pod${UID}/${ID}`,
+    want: {
+      outer: c('docker', OUTER, `/system.slice/docker-${OUTER}.scope`),
+      pod: pod(UID, 'guaranteed', 'cgroupfs', `/system.slice/docker-${OUTER}.scope/kubepods/pod${UID}`),
+      container: c('cri', ID, `/system.slice/docker-${OUTER}.scope/kubepods/pod${UID}/${ID}`),
+    },
+  },
+  {
+    form: 'minikube CRI-O node: conmon in the pod slice is a monitor, and the node no container of the pod',
+    path: `/docker/${OUTER}/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${UID_}.slice/crio-conmon-${ID}.scope`,
+    want: {
+      pod: pod(UID, 'besteffort', 'systemd', `/docker/${OUTER}/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${UID_}.slice`),
+      monitor: {
+        runtime: 'cri-o',
+        id: ID,
+        cgroup: `/docker/${OUTER}/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${UID_}.slice/crio-conmon-${ID}.scope`,
+      },
+    },
+  },
+  {
+    form: 'Docker Desktop (SPIRE test): /kubepods/kubepods/besteffort/pod<UID>/<ID>',
+    path: `/kubepods/kubepods/besteffort/pod${UID}/${ID}`,
+    want: {
+      pod: pod(UID, 'besteffort', 'cgroupfs', `/kubepods/kubepods/besteffort/pod${UID}`),
+      container: c('cri', ID, `/kubepods/kubepods/besteffort/pod${UID}/${ID}`),
+    },
+  },
+  {
+    form: 'LXD / LXC 4: /lxc.payload.<name>/kubepods/burstable/pod<UID>/<ID>',
+    path: `/lxc.payload.k8s-node/kubepods/burstable/pod${UID}/${ID}`,
+    want: {
+      outer: c('lxc', 'k8s-node', '/lxc.payload.k8s-node', 'k8s-node'),
+      pod: pod(UID, 'burstable', 'cgroupfs', `/lxc.payload.k8s-node/kubepods/burstable/pod${UID}`),
+      container: c('cri', ID, `/lxc.payload.k8s-node/kubepods/burstable/pod${UID}/${ID}`),
+    },
+  },
+  {
+    form: 'LXD / LXC 4, systemd driver: /lxc.payload.<name>/kubepods.slice/...',
+    path: `/lxc.payload.k8s-node/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${UID_}.slice/cri-containerd-${ID}.scope`,
+    want: {
+      outer: c('lxc', 'k8s-node', '/lxc.payload.k8s-node', 'k8s-node'),
+      pod: pod(UID, 'besteffort', 'systemd', `/lxc.payload.k8s-node/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${UID_}.slice`),
+      container: c(
+        'containerd',
+        ID,
+        `/lxc.payload.k8s-node/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${UID_}.slice/cri-containerd-${ID}.scope`,
+      ),
+    },
+  },
+  {
+    form: 'Proxmox LXC (lxc/<vmid> with inner ns): /lxc/<vmid>/ns/kubepods/besteffort/pod<UID>/<ID>',
+    path: `/lxc/101/ns/kubepods/besteffort/pod${UID}/${ID}`,
+    want: {
+      outer: c('lxc', '101', '/lxc/101', '101'),
+      pod: pod(UID, 'besteffort', 'cgroupfs', `/lxc/101/ns/kubepods/besteffort/pod${UID}`),
+      container: c('cri', ID, `/lxc/101/ns/kubepods/besteffort/pod${UID}/${ID}`),
+    },
+  },
+  {
+    form: 'systemd-nspawn: machine-<name>.scope/payload/kubepods.slice/...',
+    path: `/machine.slice/machine-k8s.scope/payload/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID_}.slice/crio-${ID}.scope`,
+    want: {
+      outer: c('nspawn', 'k8s', '/machine.slice/machine-k8s.scope', 'k8s'),
+      pod: pod(UID, 'burstable', 'systemd', `/machine.slice/machine-k8s.scope/payload/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID_}.slice`),
+      container: c(
+        'cri-o',
+        ID,
+        `/machine.slice/machine-k8s.scope/payload/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID_}.slice/crio-${ID}.scope`,
+      ),
+    },
+  },
+  {
+    form: 'systemd-nspawn, cgroupfs: machine-<name>.scope/payload/kubepods/pod<UID>/<ID>',
+    path: `/machine.slice/machine-k8s.scope/payload/kubepods/pod${UID}/${ID}`,
+    want: {
+      outer: c('nspawn', 'k8s', '/machine.slice/machine-k8s.scope', 'k8s'),
+      pod: pod(UID, 'guaranteed', 'cgroupfs', `/machine.slice/machine-k8s.scope/payload/kubepods/pod${UID}`),
+      container: c('cri', ID, `/machine.slice/machine-k8s.scope/payload/kubepods/pod${UID}/${ID}`),
+    },
+  },
+  {
+    form: 'a kubelet in a pod (k3k virtual cluster): the outer pod\'s container holds the inner pod',
+    path: `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID2_}.slice/cri-containerd-${OUTER}.scope/kubepods/besteffort/pod${UID}/${ID}`,
+    want: {
+      outer: c('containerd', OUTER, `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID2_}.slice/cri-containerd-${OUTER}.scope`),
+      pod: pod(
+        UID,
+        'besteffort',
+        'cgroupfs',
+        `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID2_}.slice/cri-containerd-${OUTER}.scope/kubepods/besteffort/pod${UID}`,
+      ),
+      container: c(
+        'cri',
+        ID,
+        `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID2_}.slice/cri-containerd-${OUTER}.scope/kubepods/besteffort/pod${UID}/${ID}`,
+      ),
+    },
+  },
+  {
+    form: 'a kubelet in a pod, the inner pod cgroup itself: the outer pod\'s container is not in the inner pod',
+    path: `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID2_}.slice/cri-containerd-${OUTER}.scope/kubepods/besteffort/pod${UID}`,
+    want: {
+      pod: pod(
+        UID,
+        'besteffort',
+        'cgroupfs',
+        `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID2_}.slice/cri-containerd-${OUTER}.scope/kubepods/besteffort/pod${UID}`,
+      ),
+    },
+  },
+  {
+    form: 'a pod seen from another pod\'s cgroup namespace (SPIRE test): /../../../burstable/pod<UID>/<ID>',
+    path: `/../../../burstable/pod${UID}/${ID}`,
+    want: {
+      outsideNamespace: true,
+      pod: pod(UID, 'burstable', 'cgroupfs', `/../../../burstable/pod${UID}`),
+      container: c('cri', ID, `/../../../burstable/pod${UID}/${ID}`),
+    },
+  },
+];
+
+// Paths that name kubepods without a kubelet pod in them.
+const NOT_A_NESTED_POD: Row[] = [
+  {
+    form: "a node's own QoS cgroup: the node container, no pod",
+    path: `/docker/${OUTER}/kubepods/burstable`,
+    want: { container: c('docker', OUTER, `/docker/${OUTER}`) },
+  },
+  {
+    form: "a kind node's kubepods slice: the node container, no pod",
+    path: `/system.slice/docker-${OUTER}.scope/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-besteffort.slice`,
+    want: { container: c('docker', OUTER, `/system.slice/docker-${OUTER}.scope`) },
+  },
+  {
+    form: 'an ECS task with a kubepods directory and nothing below: the ECS container, no pod',
+    path: `${FG_ECS}/kubepods`,
+    want: { container: c('ecs', `${FG_TASK}-3057940393`, FG_ECS) },
+  },
+  {
+    form: 'pod<UID> under an unknown level below kubepods is no pod',
+    path: `/docker/${OUTER}/kubepods/besteffort/extra/pod${UID}`,
+    want: { container: c('docker', OUTER, `/docker/${OUTER}`) },
+  },
+  {
+    form: 'a guaranteed-looking pod right below the namespace root: the QoS is not in the path, no pod',
+    path: `/../../pod${UID}`,
+    want: { outsideNamespace: true },
+  },
+  {
+    form: "'kubepods' inside a unit name is no kubelet hierarchy",
+    path: '/system.slice/kubepods-burstable-podcleanup.service',
+    want: {},
+  },
+];
+
 const PS = `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID_}.slice`;
 const PF = `/kubepods/burstable/pod${UID}`;
 const podSd = pod(UID, 'burstable', 'systemd', PS);
@@ -418,6 +682,8 @@ const NAMESPACE_AND_NOTHING: Row[] = [
 describe('recogniseCgroupPath', () => {
   describe.each([
     ['kubelet pods', KUBELET],
+    ['kubelet hierarchies nested in another container', NESTED],
+    ['kubepods without a nested pod', NOT_A_NESTED_POD],
     ['CRI-O', CRIO],
     ['Docker', DOCKER],
     ['podman', PODMAN],
@@ -438,6 +704,39 @@ describe('recogniseCgroupPath', () => {
     const lines = parseProcCgroup(`0::/kubepods.slice/kubepods-pod${UID_}.slice/cri-containerd-${ID}.scope (deleted)\n`);
     expect(lines).toEqual([{ hierarchyId: 0, controllers: [], path: `/kubepods.slice/kubepods-pod${UID_}.slice/cri-containerd-${ID}.scope`, deleted: true }]);
     expect(recogniseCgroupPath((lines?.[0] as { path: string }).path).container?.id).toBe(ID);
+  });
+
+  it('reads every line of an EKS Fargate /proc/<pid>/cgroup (v1) as the same pod container in its ECS task', () => {
+    // DataDog/datadog-agent pkg/security/utils/cgroup_test.go, case `fargate-eks` (three of its eleven lines)
+    const inner = `${FG_ECS}/kubepods/besteffort/pod${FG_UID}/${FG_ID}`;
+    const lines = parseProcCgroup(`11:memory:${inner}\n4:cpu,cpuacct:${inner}\n1:name=systemd:${inner}\n`);
+    expect(lines).toHaveLength(3);
+    for (const l of lines ?? []) {
+      const id = recogniseCgroupPath(l.path);
+      expect([id.container?.runtime, id.container?.id, id.outer?.runtime, id.outer?.id, id.pod?.uid, id.pod?.qos, id.pod?.driver]).toEqual([
+        'cri',
+        FG_ID,
+        'ecs',
+        `${FG_TASK}-3057940393`,
+        FG_UID,
+        'besteffort',
+        'cgroupfs',
+      ]);
+    }
+  });
+
+  it('never reports a container above the pod cgroup as the container of that pod', () => {
+    const holders = [`/docker/${OUTER}`, `/system.slice/docker-${OUTER}.scope`, FG_ECS, '/lxc.payload.n', '/lxc/101/ns', '/machine.slice/machine-n.scope/payload'];
+    const tails = [`kubepods/besteffort/pod${UID}`, `kubepods.slice/kubepods-pod${UID_}.slice`, `kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-burstable.slice/kubelet-kubepods-burstable-pod${UID_}.slice`];
+    for (const h of holders) {
+      for (const t of tails) {
+        const id = recogniseCgroupPath(`${h}/${t}`);
+        expect(id.pod?.uid, `${h}/${t}`).toBe(UID);
+        expect([id.container, id.outer], `${h}/${t}`).toEqual([null, null]);
+        const inPod = recogniseCgroupPath(`${h}/${t}/${ID}`);
+        expect([inPod.container?.id, inPod.outer?.cgroup], `${h}/${t}/${ID}`).toEqual([ID, recogniseCgroupPath(h).container?.cgroup]);
+      }
+    }
   });
 
   it('keeps the innermost of three nested containers, and the one holding it as outer', () => {
