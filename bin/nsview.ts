@@ -122,6 +122,15 @@ function inodeArg(v: string): number {
   return n;
 }
 
+/** A process argument: a pid (checked), or a container or pod selector (looked up after the scan). */
+function targetArg(name: string, v: unknown): string {
+  const text = String(v);
+  // No container or pod name is empty or starts with '-': such an argument is a mistyped pid.
+  if (text === '' || text.startsWith('-')) throw new UsageError(`${name} must be a pid (a positive integer), a container or pod/<pod>, got "${text}"`);
+  if (/^\d+$/.test(text)) pidArg(name, text);
+  return text;
+}
+
 class UsageError extends Error {}
 
 function globals(y: Argv): Argv<Global> {
@@ -219,16 +228,21 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
-      'pods',
-      'Kubernetes pods (and pods inferred from shared namespaces): QoS, sandbox, containers, sharing, limits',
+      'pods [pod]',
+      'Kubernetes pods (and pods inferred from shared namespaces): names, QoS, sandbox, containers, sharing, limits',
       (y) =>
         y
+          .positional('pod', { type: 'string', describe: 'only this pod: namespace/name, name, or uid (prefix)' })
           .option('full', { alias: 'l', type: 'boolean', describe: 'do not cut the table to the width' })
           .example('$0 pods --demo', 'one row per pod; NET…USER columns say pod, ctr (container) or node')
           .example('$0 pods --json', '{"pods":[{"uid","name","qos","cgroup","sandbox","containers","namespaces"}]}'),
       async (a) => {
-        const snap = await load(a, {});
-        const { podsJson, renderPods } = await import('../lib/render/pods.js');
+        let snap = await load(a, {});
+        const [{ podsJson, renderPods }, { selectPod }] = await Promise.all([import('../lib/render/pods.js'), import('../lib/model/select.js')]);
+        if (a.pod !== undefined) {
+          const key = selectPod(snap, a.pod).key;
+          snap = { ...snap, pods: snap.pods.filter((p) => p.key === key) };
+        }
         if (a.json) json(podsJson(snap));
         else out(renderPods(snap, fullWidth(a)));
       },
@@ -238,16 +252,14 @@ async function main(argv: string[]): Promise<number> {
       'compare two processes: namespaces shared or distinct, cgroups, container and pod',
       (y) =>
         y
-          .positional('a', { type: 'string', describe: 'first pid', demandOption: true })
-          .positional('b', { type: 'string', describe: 'second pid', demandOption: true })
+          .positional('a', { type: 'string', describe: 'first process: a pid, a container name or id prefix, or pod/<pod>', demandOption: true })
+          .positional('b', { type: 'string', describe: 'second process, the same way', demandOption: true })
           .option('full', { alias: 'l', type: 'boolean', describe: 'do not cut lines to the width' })
           .example('$0 diff 1070 1090 --demo', 'two containers of one pod: share net, ipc, uts; separate mnt, pid'),
       async (a) => {
-        const pa = pidArg('<a>', a.a);
-        const pb = pidArg('<b>', a.b);
         const snap = await load(a, { limits: false });
-        const [{ diff }, { renderDiff }] = await Promise.all([import('../lib/model/diff.js'), import('../lib/render/diff.js')]);
-        const d = diff(snap, pa, pb);
+        const [{ diff }, { renderDiff }, { selectPid }] = await Promise.all([import('../lib/model/diff.js'), import('../lib/render/diff.js'), import('../lib/model/select.js')]);
+        const d = diff(snap, selectPid(snap, targetArg('<a>', a.a)), selectPid(snap, targetArg('<b>', a.b)));
         if (a.json) json(d);
         else out(renderDiff(d, fullWidth(a)));
       },
@@ -257,15 +269,36 @@ async function main(argv: string[]): Promise<number> {
       'everything about one process: namespaces and who shares them, cgroups, container, pod, limits',
       (y) =>
         y
-          .positional('pid', { type: 'string', describe: 'process id', demandOption: true })
+          .positional('pid', { type: 'string', describe: 'a pid, a container name or id prefix, or pod/<pod> (its sandbox)', demandOption: true })
           .option('full', { alias: 'l', type: 'boolean', describe: 'do not cut lines to the width' })
-          .example('$0 inspect 1040 --demo', 'a pod sandbox (pause) process'),
+          .example('$0 inspect 1040 --demo', 'a pod sandbox (pause) process')
+          .example('$0 inspect pod/default/foo --demo', 'the sandbox of pod foo in namespace default'),
       async (a) => {
-        const pid = pidArg('<pid>', a.pid);
         const snap = await load(a, {});
-        const [{ inspectProcess }, { renderInspect }] = await Promise.all([import('../lib/model/inspect.js'), import('../lib/render/inspect.js')]);
+        const [{ inspectProcess }, { renderInspect }, { selectPid }] = await Promise.all([import('../lib/model/inspect.js'), import('../lib/render/inspect.js'), import('../lib/model/select.js')]);
+        const pid = selectPid(snap, targetArg('<pid>', a.pid));
         if (a.json) json(inspectProcess(snap, pid, Number.MAX_SAFE_INTEGER));
         else out(renderInspect(snap, pid, fullWidth(a)));
+      },
+    )
+    .command(
+      'which <pid..>',
+      'which container and pod each pid is in (pids from top, ss -p, nvidia-smi…), in one scan',
+      (y) =>
+        y
+          .positional('pid', { type: 'string', array: true, describe: 'process ids', demandOption: true })
+          .option('in', { type: 'string', describe: 'the pids are as seen inside this container (name or id prefix) or pod/<pod>' })
+          .example('$0 which 1070 1150 500 --demo', '1150 → container … in pod …; 500 → node-level')
+          .example('$0 which 1 --in api --demo', 'pid 1 inside container api, as a host pid'),
+      async (a) => {
+        const pids = (a.pid as string[]).map((p) => pidArg('<pid>', p));
+        const snap = await load(a, { limits: false });
+        const [{ which }, { renderWhich }] = await Promise.all([import('../lib/model/select.js'), import('../lib/render/which.js')]);
+        const answers = which(snap, pids, a.in);
+        if (a.json) json({ pids: answers });
+        else out(renderWhich(answers));
+        // As lsns -p and ps -p: a pid that is not there makes the exit status 1.
+        if (answers.some((x) => x.pid === null)) process.exitCode = 1;
       },
     )
     .command(
@@ -294,7 +327,7 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .completion('completion', 'print a bash/zsh completion script')
-    .demandCommand(1, 'Name a command: tree, ls, pods, diff, inspect, snapshot or capture.')
+    .demandCommand(1, 'Name a command: tree, ls, pods, which, diff, inspect, snapshot or capture.')
     .recommendCommands()
     .strict()
     .version(VERSION)
@@ -325,7 +358,7 @@ async function main(argv: string[]): Promise<number> {
     else process.stderr.write('Set NSVIEW_DEBUG=1 for details and please report it.\n');
     return 1;
   }
-  return 0;
+  return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
 
 main(hideBin(process.argv)).then(

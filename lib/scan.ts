@@ -5,9 +5,11 @@ import { parsePasswd } from './parse/passwd.js';
 import { groupContainers, identifyProcess, type ProcessIdentity } from './model/containers.js';
 import { groupNamespaces, nodeNamespaces } from './model/namespaces.js';
 import { groupPods } from './model/pods.js';
+import { applyNames } from './model/names.js';
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './model/snapshot.js';
 import type { ProcessInfo, Snapshot, Warning } from './model/types.js';
 import { readCgroupMounts, readHierarchies, type HierarchySelection } from './read/cgroups.js';
+import { readNameFacts } from './read/names.js';
 import { listPids, readInto, readProcesses, type ProcessReadOptions } from './read/processes.js';
 import { reason } from './read/tolerate.js';
 import { createFsSource } from './source/fs-source.js';
@@ -41,6 +43,11 @@ export interface ScanOptions {
    *   the node's — what `tree` shows. Other processes then have no namespaces in the snapshot.
    */
   profile?: 'all' | 'leaders' | 'tree';
+  /**
+   * Read the runtimes' and the kubelet's state files to name containers and pods (default
+   * true; only files of the containers and pods found are read).
+   */
+  names?: boolean;
 }
 
 /** The pids under the root's `/proc`; throws an {@link NsviewError} naming it if it is not a procfs. */
@@ -197,7 +204,12 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
     });
   }
   const liveContainers = gone.size ? containers.map((c) => ({ ...c, pids: c.pids.filter((pid) => !gone.has(pid)) })).filter((c) => c.pids.length) : containers;
-  const pods = groupPods(live, nodeNs, liveContainers, identities, hierarchies);
+  let pods = groupPods(live, nodeNs, liveContainers, identities, hierarchies);
+  let named = liveContainers;
+  if (options.names !== false && liveContainers.length > 0) {
+    const facts = readNameFacts(source, liveContainers, pods, warnings);
+    ({ containers: named, pods } = applyNames(liveContainers, pods, facts, warnings));
+  }
   return {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
@@ -207,7 +219,7 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
     namespaces,
     nodeNamespaces: nodeNs,
     hierarchies,
-    containers: liveContainers,
+    containers: named,
     pods,
     warnings,
   };

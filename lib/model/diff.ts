@@ -37,8 +37,8 @@ export type Relation =
 export interface DiffSide {
   pid: number;
   comm: string;
-  container: { id: string; runtime: string } | null;
-  pod: { key: string; uid: string | null; name: string | null } | null;
+  container: { id: string; runtime: string; name: string | null } | null;
+  pod: { key: string; uid: string | null; namespace: string | null; name: string | null } | null;
 }
 
 /** The comparison of two processes made by {@link diff}. */
@@ -90,8 +90,8 @@ export function diff(snapshot: Snapshot, pidA: number, pidB: number): DiffResult
     return {
       pid,
       comm,
-      container: c ? { id: c.id, runtime: c.runtime } : null,
-      pod: pod ? { key: pod.key, uid: pod.uid, name: pod.name } : null,
+      container: c ? { id: c.id, runtime: c.runtime, name: c.name } : null,
+      pod: pod ? { key: pod.key, uid: pod.uid, namespace: pod.namespace ?? null, name: pod.name } : null,
     };
   };
   const sa = side(a.pid, a.comm);
@@ -99,7 +99,7 @@ export function diff(snapshot: Snapshot, pidA: number, pidB: number): DiffResult
   const relation = relate(sa, sb);
   const shared = namespaces.filter((n) => n.shared === true).map((n) => n.type);
   const distinct = namespaces.filter((n) => n.shared === false).map((n) => n.type);
-  return { a: sa, b: sb, namespaces, cgroups, relation, shared, distinct, verdict: verdict(relation, namespaces) };
+  return { a: sa, b: sb, namespaces, cgroups, relation, shared, distinct, verdict: verdict(relation, namespaces, sa, sb) };
 }
 
 function relate(a: DiffSide, b: DiffSide): Relation {
@@ -121,7 +121,27 @@ const PHRASE: Record<Relation, string> = {
   host: 'both host processes',
 };
 
-function verdict(relation: Relation, namespaces: NsComparison[]): string {
+/** `default/foo` for a named pod, else undefined. */
+const podOf = (d: DiffSide): string | undefined => (d.pod?.name && d.pod.namespace ? `${d.pod.namespace}/${d.pod.name}` : undefined);
+
+/** The relation with the names the files gave: `same pod default/foo, different containers app and sidecar`. */
+function phrase(relation: Relation, a: DiffSide, b: DiffSide): string {
+  const ca = a.container?.name;
+  const cb = b.container?.name;
+  const both = (x: string | null | undefined, y: string | null | undefined): string => (x && y ? ` ${x} and ${y}` : '');
+  switch (relation) {
+    case 'same-pod':
+      return `same pod${podOf(a) ? ` ${podOf(a)}` : ''}, different containers${both(ca, cb)}`;
+    case 'different-pods':
+      return `different pods${both(podOf(a), podOf(b))}`;
+    case 'same-container':
+      return `same container${ca ? ` ${ca}` : ''}`;
+    default:
+      return PHRASE[relation];
+  }
+}
+
+function verdict(relation: Relation, namespaces: NsComparison[], a: DiffSide, b: DiffSide): string {
   const own = namespaces.filter((n) => n.shared === true && !n.node).map((n) => n.type);
   const node = namespaces.filter((n) => n.node).map((n) => n.type);
   const distinct = namespaces.filter((n) => n.shared === false).map((n) => n.type);
@@ -129,5 +149,5 @@ function verdict(relation: Relation, namespaces: NsComparison[]): string {
   if (own.length) parts.push(`share ${own.join(', ')}`);
   if (distinct.length) parts.push(`separate ${distinct.join(', ')}`);
   if (node.length) parts.push(`both in the node's ${node.join(', ')}`);
-  return `${PHRASE[relation]}: ${parts.join('; ') || 'namespaces unknown'}`;
+  return `${phrase(relation, a, b)}: ${parts.join('; ') || 'namespaces unknown'}`;
 }

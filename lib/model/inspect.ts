@@ -17,8 +17,8 @@ export interface InspectResult {
   partial: boolean;
   namespaces: Array<{ type: NsType; inode: number | null; node: boolean; nprocs: number; sharedWith: number[] }>;
   cgroups: Array<{ hierarchy: string; path: string; limits: Limits | null }>;
-  container: { id: string; runtime: string; role: string; cgroup: string; pids: number[]; limits: Limits | null } | null;
-  pod: { key: string; uid: string | null; name: string | null; qos: string | null; cgroup: string | null; sandbox: { id: string; pid: number | null } | null; limits: Limits | null } | null;
+  container: { id: string; runtime: string; name: string | null; image: string | null; restarts: number | null; role: string; cgroup: string; pids: number[]; limits: Limits | null; evidence: string[] } | null;
+  pod: { key: string; uid: string | null; namespace: string | null; name: string | null; evidence: string[]; qos: string | null; cgroup: string | null; sandbox: { id: string; pid: number | null } | null; limits: Limits | null } | null;
 }
 
 /** Gather {@link InspectResult} for a pid; throws {@link NsviewError} for an unknown pid. */
@@ -50,9 +50,11 @@ export function inspectProcess(s: Snapshot, pid: number, maxShared = 20): Inspec
         const h = s.hierarchies.find((x) => x.key === hierarchy);
         return { hierarchy, path, limits: (h && findNode(h, path)?.limits) ?? null };
       }),
-    container: c ? { id: c.id, runtime: c.runtime, role: c.role, cgroup: c.cgroup, pids: c.pids, limits: c.limits ?? null } : null,
+    container: c
+      ? { id: c.id, runtime: c.runtime, name: c.name, image: c.image ?? null, restarts: c.restarts ?? null, role: c.role, cgroup: c.cgroup, pids: c.pids, limits: c.limits ?? null, evidence: c.evidence ?? [] }
+      : null,
     pod: pod
-      ? { key: pod.key, uid: pod.uid, name: pod.name, qos: pod.qos, cgroup: pod.cgroup, sandbox: pod.sandbox, limits: pod.limits ?? limitsAt(s.hierarchies, pod.cgroup) ?? null }
+      ? { key: pod.key, uid: pod.uid, namespace: pod.namespace ?? null, name: pod.name, evidence: pod.evidence ?? [], qos: pod.qos, cgroup: pod.cgroup, sandbox: pod.sandbox, limits: pod.limits ?? limitsAt(s.hierarchies, pod.cgroup) ?? null }
       : null,
   };
 }

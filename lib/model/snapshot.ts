@@ -110,6 +110,9 @@ const CONTAINER = shape({
   pids: intArray,
   pod: strOrNull,
   limits,
+  image: optional(strOrNull),
+  restarts: optional(intOrNull),
+  evidence: optional(arrayOf(str)),
 });
 const POD = shape({
   key: str,
@@ -124,9 +127,11 @@ const POD = shape({
   containers: arrayOf(str),
   namespaces: record(oneOf(['pod', 'container', 'node', 'mixed', 'unknown'])),
   limits,
+  namespace: optional(strOrNull),
+  evidence: optional(arrayOf(str)),
 });
 const WARNING = shape({
-  code: oneOf(['vanished', 'denied', 'malformed', 'unreadable', 'cgroupns', 'too-large']),
+  code: oneOf(['vanished', 'denied', 'malformed', 'unreadable', 'cgroupns', 'too-large', 'conflict']),
   message: str,
   path: optional(str),
   pid: optional(isInt),

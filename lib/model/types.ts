@@ -102,8 +102,17 @@ export interface Container {
   /** Full id (64 hex for most runtimes) or name (LXC, nspawn). */
   id: string;
   runtime: Runtime;
-  /** A name, where the path carries one (LXC, nspawn). */
+  /**
+   * Its name: the Kubernetes container name or the engine's name from the runtime's state
+   * file, or where the path carries one (LXC, nspawn). `null` when nothing says it.
+   */
   name: string | null;
+  /** Image reference, from the runtime's state file. */
+  image?: string | null;
+  /** Restarts, from the kubelet's log directory (`<n>.log`: the highest n). */
+  restarts?: number | null;
+  /** The files that gave its name and image. */
+  evidence?: string[];
   /** `sandbox` for a pod's pause container, else `container`. */
   role: ContainerRole;
   /** Hierarchy key and cgroup path the container was recognised in. */
@@ -122,8 +131,15 @@ export interface Pod {
   key: string;
   /** Pod UID with dashes, or a 32-hex static-pod hash; `null` for inferred pods. */
   uid: string | null;
-  /** Name for inferred pods (the parent cgroup's name, or the sandbox's short id). */
+  /**
+   * The Kubernetes pod name, from the kubelet's log directory and the runtimes' state files
+   * (only where they agree); for inferred pods, the parent cgroup's name or the sandbox's short id.
+   */
   name: string | null;
+  /** The Kubernetes namespace of the pod, where the files say it. */
+  namespace?: string | null;
+  /** The files that gave its name. */
+  evidence?: string[];
   inferred: boolean;
   qos: QosClass | null;
   driver: 'systemd' | 'cgroupfs' | null;
@@ -140,7 +156,8 @@ export interface Pod {
 
 /** A finding about the scan: never thrown, always returned. */
 export interface Warning {
-  code: 'vanished' | 'denied' | 'malformed' | 'unreadable' | 'cgroupns' | 'too-large';
+  /** `conflict`: state files disagree about a name, so it is left out. */
+  code: 'vanished' | 'denied' | 'malformed' | 'unreadable' | 'cgroupns' | 'too-large' | 'conflict';
   message: string;
   path?: string;
   pid?: number;

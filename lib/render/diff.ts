@@ -1,12 +1,13 @@
 import type { DiffResult, DiffSide } from '../model/diff.js';
 import { renderColumns } from './columns.js';
+import { podName } from './labels.js';
 import { safe } from './safe.js';
 import { styles, type RenderOptions } from './style.js';
 import { fitLines } from './width.js';
 
 function where(s: DiffSide): string {
-  const c = s.container ? `${safe(s.container.runtime)} ${safe(s.container.id.slice(0, 12))}` : 'host';
-  const p = s.pod ? `pod ${safe(s.pod.uid ?? `${s.pod.name} (inferred)`)}` : 'no pod';
+  const c = s.container ? `${s.container.name !== null ? `container ${safe(s.container.name)} (` : ''}${safe(s.container.runtime)} ${safe(s.container.id.slice(0, 12))}${s.container.name !== null ? ')' : ''}` : 'host';
+  const p = s.pod ? `pod ${s.pod.uid === null ? `${podName(s.pod)} (inferred)` : podName(s.pod)}` : 'no pod';
   return `${c}, ${p}`;
 }
 

@@ -4,6 +4,7 @@ import type { Limits, Snapshot } from '../model/types.js';
 import { renderColumns } from './columns.js';
 import { formatLimits } from './limits.js';
 import { commandOf, safe } from './safe.js';
+import { podName } from './labels.js';
 import { styles, type RenderOptions } from './style.js';
 import { fitLines } from './width.js';
 
@@ -20,9 +21,9 @@ export function renderInspect(s: Snapshot, pid: number, r: RenderOptions): strin
   out.push(`ppid ${i.ppid ?? '?'}, user ${safe(i.user ?? String(i.uid ?? '?'))}${i.nspid && i.nspid.length > 1 ? `, pid ${i.nspid.join(' → ')} in nested pid namespaces` : ''}${i.kernelThread ? ', kernel thread' : ''}`);
   if (i.partial) out.push(st.warn('some files of this process could not be read (permission denied)'));
   out.push('');
-  if (i.container) out.push(`${st.header('Container')} ${safe(i.container.runtime)} ${safe(i.container.id)}${i.container.role === 'sandbox' ? ' (sandbox)' : ''}${i.container.runtime === 'cri' ? `\n  ${CRI_NOTE}` : ''}\n  cgroup ${safe(i.container.cgroup)}\n  pids ${i.container.pids.join(' ')}\n  limits ${formatLimits(i.container.limits ?? undefined)}`);
+  if (i.container) out.push(`${st.header('Container')} ${i.container.name !== null ? `${safe(i.container.name)} ` : ''}${safe(i.container.runtime)} ${safe(i.container.id)}${i.container.image ? `\n  image ${safe(i.container.image)}` : ''}${i.container.restarts != null ? `\n  restarts ${i.container.restarts}` : ''}${i.container.evidence.length ? `\n  named by ${safe(i.container.evidence.join(', '))}` : ''}${i.container.role === 'sandbox' ? ' (sandbox)' : ''}${i.container.runtime === 'cri' ? `\n  ${CRI_NOTE}` : ''}\n  cgroup ${safe(i.container.cgroup)}\n  pids ${i.container.pids.join(' ')}\n  limits ${formatLimits(i.container.limits ?? undefined)}`);
   else out.push(`${st.header('Container')} none (host process)`);
-  if (i.pod) out.push(`${st.header('Pod')} ${safe(i.pod.uid ?? `${i.pod.name} (inferred)`)}  qos ${safe(i.pod.qos ?? '-')}\n  cgroup ${safe(i.pod.cgroup ?? '-')}\n  sandbox ${i.pod.sandbox ? `${safe(i.pod.sandbox.id.slice(0, 12))} pid ${i.pod.sandbox.pid ?? '?'}` : 'unknown'}\n  limits ${formatLimits(i.pod.limits ?? undefined)}`);
+  if (i.pod) out.push(`${st.header('Pod')} ${i.pod.uid === null ? `${podName(i.pod)} (inferred)` : i.pod.name !== null && i.pod.namespace ? `${podName(i.pod)} ${safe(i.pod.uid)}` : safe(i.pod.uid)}  qos ${safe(i.pod.qos ?? '-')}\n  cgroup ${safe(i.pod.cgroup ?? '-')}\n  sandbox ${i.pod.sandbox ? `${safe(i.pod.sandbox.id.slice(0, 12))} pid ${i.pod.sandbox.pid ?? '?'}` : 'unknown'}\n  limits ${formatLimits(i.pod.limits ?? undefined)}`);
   out.push('');
   const nsRows = i.namespaces.map((n) => [
     n.type,

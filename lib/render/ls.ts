@@ -2,6 +2,7 @@ import { NsviewError, shorten, unknownPid } from '../errors.js';
 import { indexSnapshot } from '../model/index-snapshot.js';
 import type { Namespace, NsType, Snapshot } from '../model/types.js';
 import { renderColumns } from './columns.js';
+import { podText } from './labels.js';
 import { commandLine, safe } from './safe.js';
 import { styles, type RenderOptions } from './style.js';
 
@@ -34,15 +35,15 @@ export const LS_COLUMNS: LsColumn[] = [
   { name: 'USER', help: 'username of the PID', json: 'string', get: (r) => { const p = lowest(r); return p ? p.user ?? (p.uid === null ? null : String(p.uid)) : null; } },
   {
     name: 'CONTAINER',
-    help: 'runtime and short id of the container of the PID',
+    help: 'container of the PID: its name, else runtime and short id',
     json: 'string',
-    get: (r) => { const c = indexSnapshot(r.snapshot).containerOf(r.ns.pids[0] as number); return c ? `${c.runtime}:${c.id.slice(0, 12)}` : null; },
+    get: (r) => { const c = indexSnapshot(r.snapshot).containerOf(r.ns.pids[0] as number); return c ? (c.name ?? `${c.runtime}:${c.id.slice(0, 12)}`) : null; },
   },
   {
     name: 'POD',
-    help: 'pod of the PID (uid, or inferred name)',
+    help: 'pod of the PID: namespace/name, else uid, else inferred name',
     json: 'string',
-    get: (r) => { const p = indexSnapshot(r.snapshot).podOf(r.ns.pids[0] as number); return p ? p.uid ?? p.name ?? p.key : null; },
+    get: (r) => { const p = indexSnapshot(r.snapshot).podOf(r.ns.pids[0] as number); return p ? podText(p) : null; },
   },
 ];
 

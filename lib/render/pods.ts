@@ -3,6 +3,7 @@ import { POD_NS_ORDER, type Container, type Pod, type Snapshot } from '../model/
 import { renderColumns } from './columns.js';
 import { formatCpu, formatMemory } from './limits.js';
 import { safe } from './safe.js';
+import { containerName, podName } from './labels.js';
 import { modeLabel, styles, type RenderOptions } from './style.js';
 
 /** A container as `pods --json` prints it. */
@@ -10,15 +11,20 @@ export interface ContainerJson {
   id: string;
   runtime: string;
   name: string | null;
+  image: string | null;
+  restarts: number | null;
   role: string;
   cgroup: string;
   pids: number[];
   limits: Container['limits'] | null;
+  /** The state files that gave the name and image. */
+  evidence: string[];
 }
 
 /** A pod as `pods --json` prints it. */
 export interface PodJson {
   uid: string | null;
+  namespace: string | null;
   name: string | null;
   inferred: boolean;
   qos: string | null;
@@ -27,6 +33,8 @@ export interface PodJson {
   containers: ContainerJson[];
   namespaces: Pod['namespaces'];
   limits: Pod['limits'] | null;
+  /** The files that gave the pod's name. */
+  evidence: string[];
 }
 
 /** The containers of a pod, sandbox first. */
@@ -40,6 +48,7 @@ export function podsJson(s: Snapshot): { pods: PodJson[] } {
   return {
     pods: s.pods.map((p) => ({
       uid: p.uid,
+      namespace: p.namespace ?? null,
       name: p.name,
       inferred: p.inferred,
       qos: p.qos,
@@ -49,13 +58,17 @@ export function podsJson(s: Snapshot): { pods: PodJson[] } {
         id: c.id,
         runtime: c.runtime,
         name: c.name,
+        image: c.image ?? null,
+        restarts: c.restarts ?? null,
         role: c.role,
         cgroup: c.cgroup,
         pids: c.pids,
         limits: c.limits ?? null,
+        evidence: c.evidence ?? [],
       })),
       namespaces: p.namespaces,
       limits: p.limits ?? null,
+      evidence: p.evidence ?? [],
     })),
   };
 }
@@ -66,8 +79,7 @@ const TYPES = POD_NS_ORDER.filter((t) => t !== 'time');
 export function renderPods(s: Snapshot, r: RenderOptions): string {
   if (s.pods.length === 0) return 'no pods found\n';
   const cols = [
-    // The pod's uid is what gives way when the table is wider than the terminal (lsns cuts its COMMAND so).
-    { header: 'POD', trunc: true },
+    { header: 'POD' },
     { header: 'QOS' },
     { header: 'SANDBOX', right: true },
     { header: 'CTRS', right: true },
@@ -75,12 +87,14 @@ export function renderPods(s: Snapshot, r: RenderOptions): string {
     { header: 'CPU', right: true },
     { header: 'MEMORY', right: true },
     { header: 'RUNTIME' },
+    // The container names are what gives way when the table is wider than the terminal (lsns cuts its COMMAND so).
+    { header: 'CONTAINERS', trunc: true },
   ];
   const rows = s.pods.map((p) => {
     const ctrs = podContainers(s, p);
     const runtimes = [...new Set(ctrs.map((c) => c.runtime))].sort().join(',');
     return [
-      safe(p.uid ?? `${p.name ?? p.key} (inferred)`),
+      p.inferred ? `${podName(p)} (inferred)` : podName(p),
       safe(p.qos ?? '-'),
       p.sandbox?.pid != null ? String(p.sandbox.pid) : '-',
       String(ctrs.length),
@@ -88,6 +102,7 @@ export function renderPods(s: Snapshot, r: RenderOptions): string {
       formatCpu(p.limits?.cpu),
       formatMemory(p.limits?.memory),
       safe(runtimes || '-'),
+      ctrs.filter((c) => c.role !== 'sandbox').map(containerName).sort().join(',') || '-',
     ];
   });
   return renderColumns(cols, rows, { header: styles(r).header, width: r.width });

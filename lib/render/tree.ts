@@ -3,6 +3,7 @@ import { baseName, findNode, pickHierarchy, subtree } from '../model/cgroup-tree
 import { indexSnapshot } from '../model/index-snapshot.js';
 import { POD_NS_ORDER, UNIFIED, type CgroupHierarchy, type CgroupNode, type Container, type Pod, type Snapshot } from '../model/types.js';
 import { commandLine, commandOf, safe } from './safe.js';
+import { podName } from './labels.js';
 import { modeLabel, styles, type RenderOptions, type Styles } from './style.js';
 import { ellipsize, ellipsizeStyled, visibleWidth, width } from './width.js';
 
@@ -56,14 +57,14 @@ function hasVisible(ctx: Ctx, node: CgroupNode): boolean {
 function buildLabels(s: Snapshot, h: CgroupHierarchy, o: TreeOptions, st: Styles): Map<string, string> {
   const labels = new Map<string, string>();
   const podLabel = (p: Pod): string => {
-    const who = p.uid ?? `${p.name} (inferred)`;
-    const parts = ['pod', safe(p.qos ?? '-'), safe(who)];
+    const parts = ['pod', safe(p.qos ?? '-'), p.inferred ? `${podName(p)} (inferred)` : podName(p)];
     if (o.ns) parts.push(POD_NS_ORDER.filter((t) => t !== 'time').map((t) => `${t}:${modeLabel(p.namespaces[t])}`).join(' '));
     return st.pod(`[${parts.join(' ')}]`);
   };
   const ctrLabel = (c: Container): string => {
     const sandbox = c.role === 'sandbox' ? ' ' + st.sandbox('sandbox') : '';
-    return st.container(`[${safe(c.runtime)} ${safe(c.id.slice(0, 12))}`) + sandbox + st.container(']');
+    const name = c.name !== null && c.role !== 'sandbox' ? ` ${safe(c.name)}` : '';
+    return st.container(`[${safe(c.runtime)} ${safe(c.id.slice(0, 12))}${name}`) + sandbox + st.container(']');
   };
   for (const p of s.pods) if (p.cgroup && (p.hierarchy === h.key || (p.hierarchy && pathInTree(h, p.cgroup)))) labels.set(p.cgroup, podLabel(p));
   for (const c of s.containers) if (c.hierarchy === h.key || pathInTree(h, c.cgroup)) labels.set(c.cgroup, (labels.get(c.cgroup) ? labels.get(c.cgroup) + ' ' : '') + ctrLabel(c));
@@ -213,8 +214,8 @@ export function unitCgroup(s: Snapshot, unit: string, o: UnitOptions = {}): stri
 export interface TreeJsonNode {
   path: string;
   processes: Array<{ pid: number; command: string }>;
-  container?: { id: string; runtime: string; role: string };
-  pod?: { key: string; uid: string | null; name: string | null; qos: string | null };
+  container?: { id: string; runtime: string; role: string; name: string | null };
+  pod?: { key: string; uid: string | null; namespace: string | null; name: string | null; qos: string | null };
   children: TreeJsonNode[];
 }
 
@@ -237,8 +238,8 @@ export function treeJson(s: Snapshot, o: TreeOptions): { hierarchy: string; tree
           const pr = ix.process(pid);
           return { pid, command: pr ? commandLine(pr) : '' };
         }),
-      ...(c ? { container: { id: c.id, runtime: c.runtime, role: c.role } } : {}),
-      ...(p ? { pod: { key: p.key, uid: p.uid, name: p.name, qos: p.qos } } : {}),
+      ...(c ? { container: { id: c.id, runtime: c.runtime, role: c.role, name: c.name } } : {}),
+      ...(p ? { pod: { key: p.key, uid: p.uid, namespace: p.namespace ?? null, name: p.name, qos: p.qos } } : {}),
       children: [],
     };
   };

@@ -7,6 +7,7 @@ import { RefusedPath, pathNames, planTree, type TreeWriter, type WriteFs } from 
 import { CGROUP_FILES } from '../parse/cgroupfs.js';
 import { NS_LINK_NAMES } from '../parse/ns-link.js';
 import { parseCgroupMounts } from '../parse/mountinfo.js';
+import { MAX_STATE_BYTES, STATE_DIRS, parsePodLogDir, parseRestartLog, reduceDockerConfig, reduceOciConfig } from '../parse/state-files.js';
 
 export { MAX_CAPTURE_BYTES, type WriteFs } from './write.js';
 
@@ -146,6 +147,7 @@ function copyHost(tree: TreeWriter, from: Source, names: string[], mountinfo: Ui
     }
   };
   for (const mp of points) walk(mp, 0);
+  copyStateFiles(from, write, skip);
   // What could not be read because it was denied is recorded, so a scan of the capture
   // reports it as denied (as on the host) instead of silently absent.
   const denied = result.skipped
@@ -155,4 +157,51 @@ function copyHost(tree: TreeWriter, from: Source, names: string[], mountinfo: Ui
   const manifest = JSON.stringify({ format: 'nsview-capture', version: 1, denied }, null, 1) + '\n';
   tree.replace('/' + CAPTURE_MANIFEST, Buffer.from(manifest));
   return result;
+}
+
+/** Names in a directory, or none if it is not there (a runtime this host does not run); other failures are skipped. */
+function namesIn(from: Source, dir: string, skip: (path: string, err: unknown) => false): string[] {
+  try {
+    return from.readNames(dir).filter((n) => n !== '.' && n !== '..' && !n.includes('/')).sort();
+  } catch (err) {
+    const code = errorCode(err);
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') skip(dir, err);
+    return [];
+  }
+}
+
+/**
+ * The runtimes' state files and the kubelet's log directories, so a capture names pods and
+ * containers as the host does: each config cut down to the annotations and labels that
+ * name (never the environment, arguments or mounts), and of `/var/log/pods` only the names
+ * of directories and of `<n>.log` files, written empty (never a log's content).
+ */
+function copyStateFiles(from: Source, write: (path: string, data: Uint8Array) => boolean, skip: (path: string, err: unknown) => false): void {
+  const enc = new TextEncoder();
+  const reduced = (path: string, reduce: (text: string) => string | null): void => {
+    let text: string;
+    try {
+      text = new TextDecoder().decode(from.readBytes(path, { regular: true, max: MAX_STATE_BYTES }));
+    } catch (err) {
+      if (errorCode(err) !== 'ENOENT' && errorCode(err) !== 'ENOTDIR') skip(path, err);
+      return;
+    }
+    const out = reduce(text);
+    if (out === null) skip(path, Object.assign(new Error('malformed'), { code: 'EINVAL' }));
+    else write(path, enc.encode(out));
+  };
+  for (const ns of namesIn(from, STATE_DIRS.containerdTasks, skip)) {
+    for (const id of namesIn(from, `${STATE_DIRS.containerdTasks}/${ns}`, skip)) reduced(`${STATE_DIRS.containerdTasks}/${ns}/${id}/config.json`, reduceOciConfig);
+  }
+  for (const base of [STATE_DIRS.crioRun, STATE_DIRS.crioLib]) {
+    for (const id of namesIn(from, base, skip)) reduced(`${base}/${id}/userdata/config.json`, reduceOciConfig);
+  }
+  for (const id of namesIn(from, STATE_DIRS.docker, skip)) reduced(`${STATE_DIRS.docker}/${id}/config.v2.json`, reduceDockerConfig);
+  for (const pod of namesIn(from, STATE_DIRS.podLogs, skip)) {
+    if (!parsePodLogDir(pod)) continue;
+    const dir = `${STATE_DIRS.podLogs}/${pod}`;
+    for (const ctr of namesIn(from, dir, skip)) {
+      for (const f of namesIn(from, `${dir}/${ctr}`, skip)) if (parseRestartLog(f) !== null) write(`${dir}/${ctr}/${f}`, new Uint8Array(0));
+    }
+  }
 }

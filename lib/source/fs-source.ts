@@ -1,6 +1,6 @@
 import * as nodeFs from 'node:fs';
 import { decodeEscaped, encodeEscaped, fsPath } from './bytes.js';
-import { MAX_FILE_BYTES, errorCode, sourceError, type DirEntry, type ReadTextOptions, type Source } from './source.js';
+import { MAX_FILE_BYTES, errorCode, sourceError, type DirEntry, type ReadBytesOptions, type ReadTextOptions, type Source } from './source.js';
 
 /** The subset of `node:fs` a {@link Source} needs; memfs volumes provide it too. */
 export interface FsLike {
@@ -13,6 +13,8 @@ export interface FsLike {
   realpathSync(path: string | Buffer): string | Buffer;
   lstatSync(path: string | Buffer): { isDirectory(): boolean; isSymbolicLink(): boolean };
   statSync(path: string | Buffer): { isDirectory(): boolean };
+  /** For `readBytes(path, { regular: true })`; without it the check is skipped. */
+  fstatSync?(fd: number): { isFile(): boolean };
 }
 
 /** Options for {@link createFsSource}. */
@@ -205,18 +207,22 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
     }
   }
 
-  function readBytes(path: string, borrow = false): Uint8Array {
+  function readBytes(path: string, borrow = false, o?: ReadBytesOptions): Uint8Array {
     try {
-      return readBytesRaw(path, borrow);
+      return readBytesRaw(path, borrow, o);
     } catch (err) {
       return replay(path, err);
     }
   }
 
-  function readBytesRaw(path: string, borrow: boolean): Uint8Array {
-    const fd = open(path, openFlags);
+  // Files anyone may have put there: never wait on a FIFO, then check what was opened.
+  const regularFlags = realFs ? K.O_RDONLY | K.O_NONBLOCK | (confine ? K.O_NOFOLLOW : 0) : 'r';
+
+  function readBytesRaw(path: string, borrow: boolean, o?: ReadBytesOptions): Uint8Array {
+    const fd = open(path, o?.regular ? regularFlags : openFlags);
     try {
-      return readAll(fd, path, borrow);
+      if (o?.regular && fs.fstatSync && !fs.fstatSync(fd).isFile()) throw sourceError('EINVAL', path, 'not a regular file');
+      return readAll(fd, path, borrow, Math.min(o?.max ?? MAX_FILE_BYTES, MAX_FILE_BYTES));
     } finally {
       fs.closeSync(fd);
     }
@@ -227,14 +233,18 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
    * `cgroup.procs` a page at a time, and any file may come back in pieces. Small files (all
    * of procfs's) fill the scratch buffer and cost one more `read` that returns 0.
    */
-  function readAll(fd: number, path: string, borrow: boolean): Uint8Array {
+  function readAll(fd: number, path: string, borrow: boolean, max = MAX_FILE_BYTES): Uint8Array {
+    const tooLarge = (): never => {
+      throw sourceError('EFBIG', path, `file larger than ${max} bytes`);
+    };
     let n = 0;
     for (;;) {
       const m = fs.readSync(fd, scratch, n, CHUNK - n, null);
-      if (m === 0) return borrow ? scratch.subarray(0, n) : scratch.slice(0, n);
+      if (m === 0) return n > max ? tooLarge() : borrow ? scratch.subarray(0, n) : scratch.slice(0, n);
       n += m;
       if (n === CHUNK) break;
     }
+    if (n > max) tooLarge();
     const parts: Uint8Array[] = [scratch.slice()];
     let total = CHUNK;
     let buf = new Uint8Array(CHUNK);
@@ -244,7 +254,7 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
       if (m === 0) break;
       used += m;
       total += m;
-      if (total > MAX_FILE_BYTES) throw sourceError('EFBIG', path, `file larger than ${MAX_FILE_BYTES} bytes`);
+      if (total > max) tooLarge();
       if (used === CHUNK) {
         parts.push(buf);
         buf = new Uint8Array(CHUNK);
@@ -261,7 +271,7 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
 
   return {
     root: root,
-    readBytes: (path: string) => readBytes(path),
+    readBytes: (path: string, o?: ReadBytesOptions) => readBytes(path, false, o),
     readText,
     readLink(path) {
       try {

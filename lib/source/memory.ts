@@ -4,7 +4,7 @@
  * a test tool only). Paths are absolute host paths; directories are implied by
  * the paths of the files and links under them.
  */
-import { MAX_FILE_BYTES, sourceError, type DirEntry, type Source } from './source.js';
+import { MAX_FILE_BYTES, sourceError, type DirEntry, type ReadBytesOptions, type Source } from './source.js';
 
 /** A host as data: file contents and symbolic-link texts by absolute path. */
 export interface HostTree {
@@ -57,10 +57,11 @@ export function createMemorySource(tree: HostTree, root = 'memory'): Source {
     }
     throw sourceError('ENOENT', path, 'no such file or directory');
   };
-  const readBytes = (path: string): Uint8Array => {
+  const readBytes = (path: string, o?: ReadBytesOptions): Uint8Array => {
     const data = files.get(path);
     if (data !== undefined) {
-      if (data.length > MAX_FILE_BYTES) throw sourceError('EFBIG', path, `file larger than ${MAX_FILE_BYTES} bytes`);
+      const max = Math.min(o?.max ?? MAX_FILE_BYTES, MAX_FILE_BYTES);
+      if (data.length > max) throw sourceError('EFBIG', path, `file larger than ${max} bytes`);
       return data;
     }
     if (dirs.has(path)) throw sourceError('EISDIR', path, 'is a directory');
@@ -75,7 +76,7 @@ export function createMemorySource(tree: HostTree, root = 'memory'): Source {
   };
   return {
     root,
-    readBytes: (path) => readBytes(path).slice(),
+    readBytes: (path, o) => readBytes(path, o).slice(),
     readText: (path) => decoder.decode(readBytes(path)),
     readLink(path) {
       const text = links.get(path);

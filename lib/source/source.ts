@@ -17,6 +17,17 @@ export interface ReadTextOptions {
   names?: boolean;
 }
 
+/** Options of {@link Source.readBytes}. */
+export interface ReadBytesOptions {
+  /**
+   * Only a regular file: a FIFO, device or socket is refused with `EINVAL` without waiting
+   * for a writer (for files anyone could have put there, such as a runtime's state files).
+   */
+  regular?: boolean;
+  /** Refuse a file larger than this many bytes with `EFBIG` (at most {@link MAX_FILE_BYTES}). */
+  max?: number;
+}
+
 /** A directory entry: its name (bytes that are not UTF-8 kept as U+DC80–U+DCFF) and whether it is a directory. */
 export interface DirEntry {
   name: string;
@@ -33,8 +44,8 @@ export interface Source {
    * that hold file names: `/proc/<pid>/cgroup`, mountinfo; see lib/source/bytes.ts).
    */
   readText(path: string, options?: ReadTextOptions): string;
-  /** Whole file as bytes (capped like {@link Source.readText}). */
-  readBytes(path: string): Uint8Array;
+  /** Whole file as bytes (capped like {@link Source.readText}, or lower with `max`). */
+  readBytes(path: string, options?: ReadBytesOptions): Uint8Array;
   /** The text of a symbolic link, never followed (in a capture, a plain file holding the text is read as one). */
   readLink(path: string): string;
   /** Entries of a directory, in no particular order. */

@@ -19,6 +19,8 @@ export interface ProcSpec {
   state?: string;
   start?: number;
   kthread?: boolean;
+  /** `NSpid:` values, outermost first (default: the pid alone). */
+  nspid?: number[];
   ns?: Record<string, number>;
   cgroup?: string;
   cgroups?: Record<string, string>;
@@ -88,7 +90,7 @@ export function specTree(spec: HostSpec): HostTree {
     files[`${dir}/comm`] = p.comm + '\n';
     files[`${dir}/cmdline`] = cmdline.map((a) => a + '\0').join('');
     const uid = p.uid ?? 0;
-    files[`${dir}/status`] = `Name:\t${p.comm}\nState:\t${p.state ?? 'S'}\nTgid:\t${p.pid}\nPid:\t${p.pid}\nPPid:\t${p.ppid ?? 1}\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\nGid:\t0\t0\t0\t0\nNSpid:\t${p.pid}\n`;
+    files[`${dir}/status`] = `Name:\t${p.comm}\nState:\t${p.state ?? 'S'}\nTgid:\t${p.pid}\nPid:\t${p.pid}\nPPid:\t${p.ppid ?? 1}\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\nGid:\t0\t0\t0\t0\nNSpid:\t${(p.nspid ?? [p.pid]).join('\t')}\n`;
     const ns = { ...(spec.nodeNs ?? {}), ...(p.ns ?? {}) };
     for (const t of NS_TYPES) if (ns[t] !== undefined) links[`${dir}/ns/${t}`] = `${t}:[${ns[t]}]`;
     for (const t of ['pid', 'time'] as const) {

@@ -1,0 +1,103 @@
+/**
+ * Find what a user names on the command line: a pid, a container (name or id prefix), or a
+ * pod (`pod/<name>`, `pod/<namespace>/<name>`, `pod/<uid prefix>`). A name that fits several
+ * is an error listing them; nothing is guessed.
+ */
+import { NsviewError, shorten, unknownPid } from '../errors.js';
+import { indexSnapshot } from './index-snapshot.js';
+import type { Container, Pod, Snapshot } from './types.js';
+
+/** Shortest container id prefix accepted (as `docker` accepts short ids). */
+const MIN_PREFIX = 4;
+
+const podLabel = (p: Pod): string => (p.name !== null && p.namespace ? `${p.namespace}/${p.name}` : (p.uid ?? p.name ?? p.key));
+const ctrLabel = (c: Container): string => `${c.name ?? '-'} (${c.runtime} ${c.id.slice(0, 12)})`;
+
+function one<T>(found: T[], what: string, label: (x: T) => string): T {
+  if (found.length === 1) return found[0] as T;
+  if (found.length === 0) throw new NsviewError('not-found', `no ${what}`);
+  const names = found.map(label).sort();
+  throw new NsviewError('not-found', `${what} is ambiguous: ${shorten(names.slice(0, 10).join(', '))}${names.length > 10 ? `, … (${names.length})` : ''}`);
+}
+
+/** The pod `sel` names: `<namespace>/<name>`, `<name>`, a uid or uid prefix. */
+export function selectPod(s: Snapshot, sel: string): Pod {
+  const bySlash = sel.indexOf('/');
+  let found: Pod[];
+  if (bySlash > 0) {
+    const ns = sel.slice(0, bySlash);
+    const name = sel.slice(bySlash + 1);
+    found = s.pods.filter((p) => p.namespace === ns && p.name === name);
+  } else {
+    found = s.pods.filter((p) => p.name === sel || p.uid === sel);
+    if (found.length === 0 && sel.length >= MIN_PREFIX) found = s.pods.filter((p) => p.uid?.startsWith(sel));
+  }
+  return one(found, `pod "${shorten(sel)}"`, podLabel);
+}
+
+/** The container `sel` names: its name, its id or an id prefix of at least four characters. */
+export function selectContainer(s: Snapshot, sel: string): Container {
+  let found = s.containers.filter((c) => c.name === sel || c.id === sel);
+  if (found.length === 0 && sel.length >= MIN_PREFIX) found = s.containers.filter((c) => c.id.startsWith(sel));
+  return one(found, `container "${shorten(sel)}"`, ctrLabel);
+}
+
+/**
+ * The pid a command-line argument stands for: a pid; `pod/<pod>` → the pod's sandbox process
+ * (else its first container's); a container name or id prefix → the container's first pid.
+ */
+export function selectPid(s: Snapshot, arg: string): number {
+  if (/^\d+$/.test(arg)) {
+    const pid = Number(arg);
+    if (!indexSnapshot(s).process(pid)) throw unknownPid(pid, s.root);
+    return pid;
+  }
+  if (arg.startsWith('pod/')) {
+    const pod = selectPod(s, arg.slice(4));
+    const pid = pod.sandbox?.pid ?? pod.containers.map((id) => indexSnapshot(s).container(id)?.pids[0]).find((p) => p !== undefined);
+    if (pid === undefined || pid === null) throw new NsviewError('not-found', `pod ${shorten(podLabel(pod))} has no process`);
+    return pid;
+  }
+  const c = selectContainer(s, arg);
+  return c.pids[0] as number;
+}
+
+/** Where a pid lives, as `nsview which` answers. */
+export interface WhichAnswer {
+  /** The pid as asked. */
+  asked: number;
+  /** The host pid (differs from `asked` with `--in`), or null when no process matched. */
+  pid: number | null;
+  container: { id: string; runtime: string; name: string | null; role: string } | null;
+  pod: { key: string; uid: string | null; namespace: string | null; name: string | null; qos: string | null } | null;
+}
+
+/**
+ * Which container and pod each pid is in. With `inside` (a container or pod selector), pids are
+ * read as seen inside its pid namespace (the last `NSpid` value) and translated to host pids.
+ */
+export function which(s: Snapshot, pids: number[], inside?: string): WhichAnswer[] {
+  const ix = indexSnapshot(s);
+  let translate: Map<number, number> | undefined;
+  if (inside !== undefined) {
+    const pool = inside.startsWith('pod/') ? selectPod(s, inside.slice(4)).containers.flatMap((id) => ix.container(id)?.pids ?? []) : selectContainer(s, inside).pids;
+    translate = new Map();
+    for (const hostPid of pool) {
+      const nspid = ix.process(hostPid)?.nspid;
+      const inner = nspid && nspid.length > 1 ? (nspid[nspid.length - 1] as number) : undefined;
+      if (inner !== undefined && !translate.has(inner)) translate.set(inner, hostPid);
+    }
+  }
+  return pids.map((asked) => {
+    const pid = translate ? (translate.get(asked) ?? null) : ix.process(asked) ? asked : null;
+    if (pid === null) return { asked, pid: null, container: null, pod: null };
+    const c = ix.containerOf(pid);
+    const p = ix.podOf(pid);
+    return {
+      asked,
+      pid,
+      container: c ? { id: c.id, runtime: c.runtime, name: c.name, role: c.role } : null,
+      pod: p ? { key: p.key, uid: p.uid, namespace: p.namespace ?? null, name: p.name, qos: p.qos } : null,
+    };
+  });
+}

@@ -1,0 +1,159 @@
+/**
+ * Read what the runtimes and the kubelet leave on disk about the containers and pods a scan
+ * found: the runtime's state file for each live container id, and the kubelet's
+ * `/var/log/pods/<namespace>_<name>_<uid>/` directory of each live pod. Only files of live
+ * containers and pods are read, so a stale file of an exited container never names a live
+ * one, and the cost grows with the containers, not with what is left on disk.
+ */
+import {
+  parseContainerdConfig,
+  parseCrioConfig,
+  parseDockerConfig,
+  parsePodLogDir,
+  parseRestartLog,
+  MAX_STATE_BYTES,
+  STATE_DIRS,
+  type Parsed,
+  type StateFacts,
+} from '../parse/state-files.js';
+import type { Container, Pod, Warning } from '../model/types.js';
+import type { Source } from '../source/source.js';
+import { classify, reason } from './tolerate.js';
+
+/** What one state file said about a container, and which file. */
+export interface ContainerFacts {
+  facts: StateFacts;
+  path: string;
+}
+
+/** A pod's log directory: its namespace and name, and each container name's restart count. */
+export interface PodLogFacts {
+  namespace: string;
+  name: string;
+  uid: string;
+  path: string;
+  /** Container name → highest `<n>.log` (the restart count). */
+  restarts: Map<string, number>;
+}
+
+/** Everything the state files said, by container id and pod uid. */
+export interface NameFacts {
+  containers: Map<string, ContainerFacts>;
+  /** Log directories by pod uid: one, or more when directories disagree about the pod's name. */
+  pods: Map<string, PodLogFacts[]>;
+}
+
+type Parser = (text: string) => Parsed<StateFacts>;
+
+/** The state files that may describe a container of `runtime`, in the order they are tried. */
+function candidates(c: Container, containerdNamespaces: () => string[]): Array<{ path: string; parse: Parser }> {
+  const id = c.id;
+  const containerd = (): Array<{ path: string; parse: Parser }> =>
+    containerdNamespaces().map((ns) => ({ path: `${STATE_DIRS.containerdTasks}/${ns}/${id}/config.json`, parse: parseContainerdConfig }));
+  const crio = [
+    { path: `${STATE_DIRS.crioRun}/${id}/userdata/config.json`, parse: parseCrioConfig },
+    { path: `${STATE_DIRS.crioLib}/${id}/userdata/config.json`, parse: parseCrioConfig },
+  ];
+  const docker = [{ path: `${STATE_DIRS.docker}/${id}/config.v2.json`, parse: parseDockerConfig }];
+  switch (c.runtime) {
+    case 'containerd':
+      return containerd();
+    case 'cri-o':
+    case 'podman':
+      return crio;
+    case 'docker':
+      return docker;
+    case 'cri':
+      // The path did not say which CRI runtime: any of them.
+      return [...containerd(), ...crio, ...docker];
+    default:
+      return [];
+  }
+}
+
+/** A container id as runtimes name their state directories: hex, no path characters. */
+const SAFE_ID = /^[0-9a-f]{12,128}$/;
+
+/**
+ * Read the state files of `containers` and the log directories of `pods`. Missing files are
+ * normal (a runtime nsview does not know, a capture without them); unreadable, oversized or
+ * malformed ones are warnings naming the file.
+ */
+export function readNameFacts(source: Source, containers: Container[], pods: Pod[], warnings: Warning[]): NameFacts {
+  const out: NameFacts = { containers: new Map(), pods: new Map() };
+  let nsList: string[] | undefined;
+  const containerdNamespaces = (): string[] => {
+    if (nsList) return nsList;
+    try {
+      nsList = source.readNames(STATE_DIRS.containerdTasks).filter((n) => !n.startsWith('.')).sort();
+    } catch (err) {
+      nsList = [];
+      if (classify(err) !== 'vanished') warnings.push({ code: 'unreadable', path: STATE_DIRS.containerdTasks, message: `cannot read ${STATE_DIRS.containerdTasks}: ${reason(err)}` });
+    }
+    return nsList;
+  };
+  for (const c of containers) {
+    if (!SAFE_ID.test(c.id) || out.containers.has(c.id)) continue;
+    for (const { path, parse } of candidates(c, containerdNamespaces)) {
+      const text = readState(source, path, warnings);
+      if (text === undefined) continue;
+      const parsed = parse(text);
+      if (!parsed.ok) {
+        warnings.push({ code: 'malformed', path, message: `${path}: ${parsed.error}` });
+        continue;
+      }
+      out.containers.set(c.id, { facts: parsed.value, path });
+      break;
+    }
+  }
+  const uids = new Set(pods.map((p) => p.uid).filter((u): u is string => u !== null));
+  if (uids.size > 0) readPodLogs(source, uids, out.pods, warnings);
+  return out;
+}
+
+/** A state file's text, or `undefined` if it is not there; other failures are warnings. */
+function readState(source: Source, path: string, warnings: Warning[]): string | undefined {
+  try {
+    const bytes = source.readBytes(path, { regular: true, max: MAX_STATE_BYTES });
+    return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
+  } catch (err) {
+    const kind = classify(err);
+    if (kind === 'vanished') return undefined;
+    warnings.push({ code: kind === 'too-large' ? 'too-large' : 'unreadable', path, message: `cannot read ${path}: ${reason(err)}` });
+    return undefined;
+  }
+}
+
+function readPodLogs(source: Source, uids: Set<string>, into: Map<string, PodLogFacts[]>, warnings: Warning[]): void {
+  let dirs: string[];
+  try {
+    dirs = source.readNames(STATE_DIRS.podLogs);
+  } catch (err) {
+    if (classify(err) !== 'vanished') warnings.push({ code: 'unreadable', path: STATE_DIRS.podLogs, message: `cannot read ${STATE_DIRS.podLogs}: ${reason(err)}` });
+    return;
+  }
+  for (const dir of dirs.sort()) {
+    const pod = parsePodLogDir(dir);
+    if (!pod || !uids.has(pod.uid)) continue;
+    const path = `${STATE_DIRS.podLogs}/${dir}`;
+    const restarts = new Map<string, number>();
+    try {
+      for (const name of source.readNames(path).sort()) {
+        let files: string[];
+        try {
+          files = source.readNames(`${path}/${name}`);
+        } catch {
+          continue; // not a directory, or gone
+        }
+        let most = -1;
+        for (const f of files) most = Math.max(most, parseRestartLog(f) ?? -1);
+        if (most >= 0) restarts.set(name, most);
+      }
+    } catch (err) {
+      if (classify(err) !== 'vanished') warnings.push({ code: 'unreadable', path, message: `cannot read ${path}: ${reason(err)}` });
+    }
+    const seen = into.get(pod.uid);
+    if (seen) seen.push({ ...pod, path, restarts });
+    else into.set(pod.uid, [{ ...pod, path, restarts }]);
+  }
+}

@@ -1,0 +1,106 @@
+/**
+ * Names on the command line (issue 10), on the demo node whose state files name every pod
+ * and container: `which`, selectors for pods, inspect and diff, and names in every view.
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { selectContainer, selectPid, selectPod } from '../../lib/model/select.js';
+import type { Snapshot } from '../../lib/model/types.js';
+
+const bin = fileURLToPath(new URL('../../dist/bin/nsview.js', import.meta.url));
+function run(args: string[]) {
+  const r = spawnSync(process.execPath, [bin, ...args, '--demo'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', COLUMNS: '' } });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+describe('nsview which', () => {
+  it('answers many pids in one call: container, pod (namespace/name, uid, QoS), node-level, missing', () => {
+    const r = run(['which', '1150', '1160', '1040', '500', '99999']);
+    expect(r.code).toBe(1);
+    expect(r.out).toBe(
+      [
+        '1150 → container app (containerd 97337d1eb77e) in pod default/foo (5ba81f02-faeb-54fe-9018-cf05b6b93b84, burstable)',
+        '1160 → container sidecar (containerd 8c58428da906) in pod default/foo (5ba81f02-faeb-54fe-9018-cf05b6b93b84, burstable)',
+        '1040 → sandbox (cri-o bb57a92039a6) in pod shop/api-6b8f7c9d4-m9zlq (831e7e7a-5346-5e0c-949a-d41f42a82aac, burstable)',
+        '500 → node-level',
+        '99999 → no such process',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('--in translates pids seen inside a container or pod to host pids', () => {
+    const r = run(['which', '1', '7', '13', '--in', 'pod/default/foo']);
+    expect(r.out).toMatch(/^1 \(host pid 1140\) → sandbox/m);
+    expect(r.out).toMatch(/^7 \(host pid 1150\) → container app/m);
+    expect(r.out).toMatch(/^13 \(host pid 1160\) → container sidecar/m);
+    expect(run(['which', '1', '--in', 'envoy']).out).toMatch(/^1 \(host pid 1090\) → container envoy/);
+  });
+
+  it('--json', () => {
+    const j = JSON.parse(run(['which', '1150', '--json']).out) as { pids: Array<Record<string, unknown>> };
+    expect(j.pids[0]).toEqual({
+      asked: 1150,
+      pid: 1150,
+      container: { id: '97337d1eb77e89d3f75679311215f90458f90fbd500032f7129e9fbe7e53e39a', runtime: 'containerd', name: 'app', role: 'container' },
+      pod: { key: '5ba81f02-faeb-54fe-9018-cf05b6b93b84', uid: '5ba81f02-faeb-54fe-9018-cf05b6b93b84', namespace: 'default', name: 'foo', qos: 'burstable' },
+    });
+  });
+
+  it('answers a thousand pids in one call', () => {
+    const pids = Array.from({ length: 1000 }, (_, i) => String(i + 1000));
+    const r = run(['which', ...pids]);
+    expect(r.out.trim().split('\n')).toHaveLength(1000);
+  });
+});
+
+describe('selectors and names in views', () => {
+  it('pods shows namespace/name and container names; pods <selector> shows one pod', () => {
+    const all = run(['pods']);
+    expect(all.out).toMatch(/^default\/foo +burstable +1140 .* app,sidecar$/m);
+    expect(all.out).toMatch(/^shop\/api-6b8f7c9d4-m9zlq .* cri-o +api,envoy$/m);
+    for (const sel of ['default/foo', 'foo', '5ba81f02']) {
+      const one = run(['pods', sel]);
+      expect(one.code, sel).toBe(0);
+      expect(one.out.trim().split('\n'), sel).toHaveLength(2);
+    }
+    const none = run(['pods', 'nope']);
+    expect(none.code).toBe(1);
+    expect(none.err).toBe('nsview: no pod "nope"\n');
+  });
+
+  it('inspect and diff take container names and pod/<pod>; diff names both sides', () => {
+    expect(run(['inspect', 'pod/default/foo']).out).toMatch(/^PID 1140 /);
+    const app = run(['inspect', 'app']);
+    expect(app.out).toMatch(/^PID 1150 /);
+    expect(app.out).toContain('Container app containerd 97337d1eb77e');
+    expect(app.out).toContain('image kennethreitz/httpbin:latest');
+    expect(app.out).toContain('Pod default/foo 5ba81f02-faeb-54fe-9018-cf05b6b93b84');
+    const d = run(['diff', 'app', 'sidecar']);
+    expect(d.code).toBe(0);
+    expect(d.out).toContain('same pod default/foo, different containers app and sidecar: share ipc, net, pid, uts');
+    expect(run(['diff', 'api', 'nginx']).out).toContain('different pods shop/api-6b8f7c9d4-m9zlq and shop/web-5c7f9d6b8-x2kqp');
+  });
+
+  it('tree labels and ls columns carry names', () => {
+    const tree = run(['tree', '-l']);
+    expect(tree.out).toContain('[pod burstable default/foo]');
+    expect(tree.out).toContain('[containerd 97337d1eb77e app]');
+    const ls = run(['ls', '-t', 'mnt', '-o', 'PID,CONTAINER,POD']);
+    expect(ls.out).toMatch(/^ *1150 app +default\/foo$/m);
+  });
+});
+
+describe('selectors (library)', () => {
+  const snap = JSON.parse(run(['snapshot']).out) as Snapshot;
+  it('an ambiguous name is an error listing the candidates', () => {
+    const twin = { ...snap, containers: snap.containers.map((c) => (c.name === 'envoy' ? { ...c, name: 'app' } : c)) };
+    expect(() => selectContainer(twin, 'app')).toThrow(/container "app" is ambiguous: app \(containerd 97337d1eb77e\), app \(cri-o 9c3764436313\)/);
+    expect(selectContainer(snap, '9c37').name).toBe('envoy');
+    expect(() => selectContainer(snap, '9c3')).toThrow(/no container "9c3"/);
+    expect(selectPod(snap, 'kube-system/kube-proxy-7xk2p').qos).toBe('besteffort');
+    expect(selectPid(snap, 'pod/shop/api-6b8f7c9d4-m9zlq')).toBe(1040);
+    expect(() => selectPid(snap, '99999')).toThrow(/no process with pid 99999/);
+  });
+});
