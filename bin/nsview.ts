@@ -167,9 +167,11 @@ async function main(argv: string[]): Promise<number> {
           .option('full', { alias: 'l', type: 'boolean', describe: 'do not ellipsize lines to the width' })
           .option('unit', { alias: 'u', type: 'string', describe: 'show only the cgroup of this systemd unit (".service" if no suffix), as systemd-cgls -u' })
           .option('user-unit', { type: 'string', describe: "show only the cgroup of this unit of your user's systemd instance, as systemd-cgls --user-unit" })
+          .option('pod', { type: 'string', describe: 'show only the cgroup of this pod (namespace/name, name or uid)' })
           .option('ns', { type: 'boolean', describe: 'mark how each pod shares namespaces (pod/ctr/node)' })
-          .conflicts('unit', ['user-unit', 'cgroup'])
-          .conflicts('user-unit', 'cgroup')
+          .conflicts('unit', ['user-unit', 'cgroup', 'pod'])
+          .conflicts('user-unit', ['cgroup', 'pod'])
+          .conflicts('pod', 'cgroup')
           .example('$0 tree', 'the whole v2 tree (on a hybrid host too, as systemd-cgls)')
           .example('$0 tree /kubepods.slice --ns --demo', 'only the pods, with namespace sharing')
           .example('$0 tree -u containerd --demo', 'the cgroup of containerd.service')
@@ -186,7 +188,13 @@ async function main(argv: string[]): Promise<number> {
         }
         const unit = a.unit ?? a['user-unit'];
         if (unit === '') throw new UsageError(`${a.unit === '' ? '--unit' : '--user-unit'} needs a unit name`);
-        const cgroup = unit === undefined ? a.cgroup : unitCgroup(snap, unit, { controller: a.controller, user: a.unit === undefined ? process.getuid?.() ?? 0 : undefined });
+        let cgroup = unit === undefined ? a.cgroup : unitCgroup(snap, unit, { controller: a.controller, user: a.unit === undefined ? process.getuid?.() ?? 0 : undefined });
+        if (a.pod !== undefined) {
+          const { selectPod } = await import('../lib/model/select.js');
+          const pod = selectPod(snap, a.pod);
+          if (pod.cgroup === null) throw new NsviewError('not-found', `pod ${a.pod} has no cgroup of its own (an inferred pod): use nsview pods`);
+          cgroup = pod.cgroup;
+        }
         const o = { cgroup, controller: a.controller, all: a.all, kernel: a.kernel, full: a.full, ns: a.ns };
         if (a.json) json(treeJson(snap, o));
         else out(renderTree(snap, o, renderOptions(a, 80)));
@@ -200,6 +208,8 @@ async function main(argv: string[]): Promise<number> {
           .positional('namespace', { type: 'string', describe: 'show only this namespace (its inode number, as lsns <ns>)' })
           .option('type', { alias: 't', type: 'string', array: true, describe: `only namespaces of these types (repeat or comma-separate: ${NS_TYPES.join(', ')})` })
           .option('task', { alias: 'p', type: 'string', describe: 'only the namespaces of this pid' })
+          .option('container', { type: 'string', describe: 'only the namespaces of this container (name or id prefix)' })
+          .option('pod', { type: 'string', describe: 'only the namespaces of this pod (namespace/name, name or uid)' })
           .option('output', { alias: 'o', type: 'string', describe: 'columns to show, comma-separated (see --list-columns); +COL adds to the defaults' })
           .option('output-all', { type: 'boolean', describe: 'show every column' })
           .option('noheadings', { alias: 'n', type: 'boolean', describe: "don't print headings" })
@@ -220,9 +230,17 @@ async function main(argv: string[]): Promise<number> {
         lsColumns(columns);
         const types = nsTypes(a.type);
         const ns = a.namespace === undefined ? undefined : inodeArg(a.namespace);
-        const o = { columns, types, ns, pid: a.task === undefined ? undefined : pidArg('--task', a.task), noHeadings: a.noheadings, raw: a.raw, noTruncate: a.notruncate };
-        const cgroups = (columns ?? []).some((c) => /^\+?(container|pod)$/i.test(c));
+        const o = { columns, types, ns, pid: a.task === undefined ? undefined : pidArg('--task', a.task), pids: undefined as number[] | undefined, noHeadings: a.noheadings, raw: a.raw, noTruncate: a.notruncate };
+        const select = a.container !== undefined || a.pod !== undefined;
+        const cgroups = select || (columns ?? []).some((c) => /^\+?(container|pod)$/i.test(c));
         const snap = await load(a, { profile: 'leaders', cgroups, hierarchies: 'none', limits: false });
+        if (select) {
+          const { selectContainer, selectPod } = await import('../lib/model/select.js');
+          const ids = a.pod !== undefined ? selectPod(snap, a.pod).containers : [];
+          if (a.container !== undefined) ids.push(selectContainer(snap, a.container).id);
+          const wanted = new Set(ids);
+          o.pids = snap.containers.filter((c) => wanted.has(c.id)).flatMap((c) => c.pids);
+        }
         if (a.json) json(lsJson(snap, o));
         else out(renderLs(snap, o, renderOptions(a, 0)));
       },

@@ -64,6 +64,8 @@ export interface LsOptions {
   ns?: number;
   /** `-p`: only the namespaces of this pid. */
   pid?: number;
+  /** Only the namespaces of these processes (a container's or a pod's). */
+  pids?: number[];
   noHeadings?: boolean;
   raw?: boolean;
   noTruncate?: boolean;
@@ -98,6 +100,13 @@ export function lsNamespaces(s: Snapshot, o: LsOptions): Namespace[] {
     const p = indexSnapshot(s).process(o.pid);
     if (!p) throw unknownPid(o.pid, s.root);
     list = list.filter((n) => p.ns[n.type] === n.inode);
+  }
+  if (o.pids !== undefined) {
+    // Namespaces of a container's or a pod's processes (`ls --container`, `ls --pod`).
+    const ix = indexSnapshot(s);
+    const held = new Set<string>();
+    for (const pid of o.pids) for (const [type, inode] of Object.entries(ix.process(pid)?.ns ?? {})) held.add(`${type}:${inode}`);
+    list = list.filter((n) => held.has(`${n.type}:${n.inode}`));
   }
   return [...list].sort((a, b) => a.inode - b.inode || (a.type < b.type ? -1 : 1));
 }

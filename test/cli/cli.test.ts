@@ -126,7 +126,8 @@ describe('views', () => {
     expect(lines[0]).toBe('Control group /:');
     expect(lines[1]).toBe('-.slice');
     expect(r.out).toContain('├─init.scope\n│ └─1 /sbin/init\n');
-    expect(r.out).toMatch(/kubepods-besteffort-pod5f1d6b2e_3c55_4d6e_9a8b_1c2d3e4f5a6b\.slice \[pod besteffort 5f1d6b2e-3c55-4d6e-9a8b-1c2d3e4f5a6b\]/);
+    expect(r.out).toMatch(/kubepods-besteffort-pod5f1d6b2e_3c55_4d6e_9a8b_1c2d3e4f5a6b\.slice \[pod besteffort default\/foo\]/);
+    expect(r.out).toMatch(/cri-containerd-1d2ff1888edf[0-9a-f]{52}\.scope \[containerd 1d2ff1888edf app\]/);
     expect(r.out).toMatch(/cri-containerd-[0-9a-f]{64}\.scope \[containerd [0-9a-f]{12} sandbox\]\n│ {5}│ └─4966 \/pause/);
     expect(r.out).not.toContain('kthreadd');
     expect(run(['tree', '-k', '--from', seed]).out).toContain('├─ 2 [kthreadd]');
@@ -155,7 +156,7 @@ describe('views', () => {
     expect(j.namespaces.find((n) => n.ns === 4026532614)).toEqual({ ns: 4026532614, type: 'net', nprocs: 4, pid: 4966, user: 'nobody', command: '/pause' });
     const t = JSON.parse(run(['ls', '-J', '-t', 'pid', '-o', 'NS,PID,CONTAINER,POD', '--from', seed]).out) as { namespaces: Array<Record<string, unknown>> };
     expect(t.namespaces.every((n) => Object.keys(n).join() === 'ns,pid,container,pod')).toBe(true);
-    expect(t.namespaces.find((n) => n.pid === 5035)?.pod).toBe('5f1d6b2e-3c55-4d6e-9a8b-1c2d3e4f5a6b');
+    expect(t.namespaces.find((n) => n.pid === 5035)).toMatchObject({ pod: 'default/foo', container: 'sidecar' });
     expect(run(['ls', '-p', '5035', '-n', '-r', '-o', 'TYPE', '--from', seed]).out).toBe('time\nuser\nnet\nuts\nipc\nmnt\npid\ncgroup\n');
     expect(run(['ls', '--list-columns']).out).toContain('CONTAINER');
   });
@@ -176,7 +177,7 @@ describe('views', () => {
     const r = run(['diff', '5001', '5035', '--from', seed]);
     expect(r.out).toMatch(/^net\s+4026532614\s+4026532614 shared$/m);
     expect(r.out).toMatch(/^mnt\s+4026532719\s+4026532721 distinct$/m);
-    expect(r.out).toContain("same pod, different containers: share ipc, net, uts; separate cgroup, mnt, pid; both in the node's time, user");
+    expect(r.out).toContain("same pod default/foo, different containers app and sidecar: share ipc, net, uts; separate cgroup, mnt, pid; both in the node's time, user");
     const j = JSON.parse(run(['diff', '5001', '5035', '--json', '--from', seed]).out) as { relation: string };
     expect(j.relation).toBe('same-pod');
   });
@@ -184,7 +185,8 @@ describe('views', () => {
   it('inspect: namespaces with who shares them, container and pod', () => {
     const r = run(['inspect', '5035', '--from', seed]);
     expect(r.out).toMatch(/^net\s+4026532614 own\s+4 4966,5001,5016$/m);
-    expect(r.out).toContain('Pod 5f1d6b2e-3c55-4d6e-9a8b-1c2d3e4f5a6b  qos besteffort');
+    expect(r.out).toContain('Pod default/foo 5f1d6b2e-3c55-4d6e-9a8b-1c2d3e4f5a6b  qos besteffort');
+    expect(r.out).toContain('Container sidecar containerd a7de505a1420');
     const j = JSON.parse(run(['inspect', '5035', '--json', '--from', seed]).out) as { pod: { sandbox: { pid: number } } };
     expect(j.pod.sandbox.pid).toBe(4966);
   });

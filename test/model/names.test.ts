@@ -3,7 +3,8 @@
  * log directories, read through the real reader over a memfs host (the seeds' pod with the
  * state files of fixtures/state/), agreeing or not.
  */
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +18,7 @@ import { captureHost } from '../../lib/source/capture.js';
 import type { HostSpec } from '../../lib/source/spec.js';
 import { loadSpec } from '../helpers/host.js';
 import { volumeSource } from '../helpers/volume.js';
+import { writeScenarioCapture } from '../helpers/capture-dir.js';
 
 const state = (rel: string): string => readFileSync(fileURLToPath(new URL(`../../fixtures/state/${rel}`, import.meta.url)), 'utf8');
 const UID = '5f1d6b2e-3c55-4d6e-9a8b-1c2d3e4f5a6b';
@@ -38,9 +40,16 @@ function seedFiles(): Record<string, string> {
   };
 }
 
-function scanWith(files: Record<string, string>, remove: string[] = []): Snapshot {
+/** The seeds' pod without the state files its fixture carries, plus `files`. */
+function bareSeed(): HostSpec {
   const spec = loadSpec('k8s-seed-pod') as HostSpec;
-  return scanSync({ source: volumeSource({ ...spec, files: { ...(spec.files ?? {}), ...files }, remove: [...(spec.remove ?? []), ...remove] }) });
+  const kept = Object.entries(spec.files ?? {}).filter(([path]) => !path.startsWith('/run/') && !path.startsWith('/var/'));
+  return { ...spec, files: Object.fromEntries(kept) };
+}
+
+function scanWith(files: Record<string, string>): Snapshot {
+  const spec = bareSeed();
+  return scanSync({ source: volumeSource({ ...spec, files: { ...spec.files, ...files } }) });
 }
 
 const pod = (s: Snapshot) => s.pods.find((p) => p.uid === UID)!;
@@ -118,8 +127,14 @@ describe('names from state files', () => {
     expect(b).toMatchObject({ pid: 1, container: null, pod: null });
   });
 
+  it('the fixture of the seeds\' pod names it', () => {
+    const s = scanSync({ source: volumeSource(loadSpec('k8s-seed-pod') as HostSpec) });
+    expect(pod(s)).toMatchObject({ namespace: 'default', name: 'foo' });
+    expect(s.containers.map((c) => c.name).sort()).toEqual(['app', 'sidecar', null].sort());
+  });
+
   it('a scan with names off reads no state file', () => {
-    const spec = loadSpec('k8s-seed-pod') as HostSpec;
+    const spec = bareSeed();
     const s = scanSync({ source: volumeSource({ ...spec, files: { ...(spec.files ?? {}), ...seedFiles() } }), names: false });
     expect(pod(s).name).toBeNull();
   });
@@ -127,7 +142,7 @@ describe('names from state files', () => {
 
 describe('captures keep the names, and nothing else of the state files', () => {
   it('a capture of a host with state files names the pod as the host does; no environment, no log content', () => {
-    const spec = loadSpec('k8s-seed-pod') as HostSpec;
+    const spec = bareSeed();
     const app = JSON.parse(state('containerd/k8s.io/app/config.json')) as { process?: { env?: string[] } };
     app.process = { ...(app.process ?? {}), env: ['DB_PASSWORD=hunter2'] };
     const files = { ...seedFiles(), [`${TASKS}/${APP}/config.json`]: JSON.stringify(app), [`${LOGS}/app/0.log`]: 'secret log line\n', [`${LOGS}/app/notes.txt`]: 'x' };
@@ -145,6 +160,32 @@ describe('captures keep the names, and nothing else of the state files', () => {
       const direct = scanWith(files);
       expect(pod(s)).toMatchObject({ namespace: 'default', name: 'foo' });
       expect(s.containers.map((c) => [c.id, c.name, c.image, c.restarts]).sort()).toEqual(direct.containers.map((c) => [c.id, c.name, c.image, c.restarts]).sort());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('hostile state files in a capture', () => {
+  const fifo = spawnSync('mkfifo', ['--version']).status === 0;
+  it.skipIf(!fifo)('a FIFO and a link out of the root are warnings naming them; the scan does not wait; the pod keeps its uid', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'nsview-names-hostile-'));
+    try {
+      const cap = join(dir, 'cap');
+      writeScenarioCapture('k8s-seed-pod', cap);
+      writeFileSync(join(dir, 'outside.json'), state('containerd/k8s.io/app/config.json'));
+      mkdirSync(join(cap, TASKS, APP), { recursive: true });
+      mkdirSync(join(cap, TASKS, SIDECAR), { recursive: true });
+      rmSync(join(cap, TASKS, APP, 'config.json'), { force: true });
+      rmSync(join(cap, TASKS, SIDECAR, 'config.json'), { force: true });
+      expect(spawnSync('mkfifo', [join(cap, TASKS, APP, 'config.json')]).status).toBe(0);
+      symlinkSync(join(dir, 'outside.json'), join(cap, TASKS, SIDECAR, 'config.json'));
+      const s = scanSync({ root: cap });
+      expect(s.warnings.find((w) => w.path === `${TASKS}/${APP}/config.json`)?.message).toMatch(/not a regular file|EINVAL/);
+      expect(s.warnings.find((w) => w.path === `${TASKS}/${SIDECAR}/config.json`)?.message).toMatch(/outside the root/);
+      expect(pod(s).uid).toBe(UID);
+      expect(ctr(s, APP).name).toBeNull();
+      expect(ctr(s, SIDECAR).name).toBeNull();
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

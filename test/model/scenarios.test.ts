@@ -59,7 +59,7 @@ describe("the seeds' Kubernetes pod (k8s-seed-pod)", () => {
     expect(d.namespaces.filter((n) => n.shared && !n.node).map((n) => n.type)).toEqual(['ipc', 'net', 'uts']);
     expect(d.distinct).toEqual(expect.arrayContaining(['mnt', 'pid']));
     expect(d.namespaces.find((n) => n.type === 'net')).toMatchObject({ a: 4026532614, b: 4026532614, shared: true });
-    expect(d.verdict).toBe("same pod, different containers: share ipc, net, uts; separate cgroup, mnt, pid; both in the node's time, user");
+    expect(d.verdict).toBe("same pod default/foo, different containers app and sidecar: share ipc, net, uts; separate cgroup, mnt, pid; both in the node's time, user");
     expect(d.cgroups[0]).toMatchObject({ hierarchy: 'unified', common: pod.cgroup });
   });
 

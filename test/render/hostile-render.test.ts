@@ -56,10 +56,13 @@ describe('issue 14.4: trailing blanks are trimmed in linear time', () => {
   it('pods with a 200,000-character pod name', () => {
     const snap = seed();
     const pod = snap.pods[0]!;
-    snap.pods.push({ ...pod, key: 'long', uid: 'u'.repeat(200_000) });
+    // Unnamed, so the POD column shows the 200,000-character uid; the seed pod shows its name.
+    snap.pods.push({ ...pod, key: 'long', uid: 'u'.repeat(200_000), name: null, namespace: null });
     const { ms, value } = timed(() => renderPods(snap, plain));
     expect(ms).toBeLessThan(1000);
-    expect(value).toContain(`${pod.uid}${' '.repeat(200_000 - pod.uid!.length)} besteffort`);
+    const rows = value.split('\n');
+    expect(rows[1]!.startsWith(`default/foo${' '.repeat(200_000 - 'default/foo'.length)} besteffort`)).toBe(true);
+    expect(rows[2]!.startsWith(`${'u'.repeat(200_000)} besteffort`)).toBe(true);
   });
 });
 
@@ -152,7 +155,7 @@ describe('issue 14.6: every string from a snapshot reaches the text escaped', ()
     expect(outs.tree).toContain('[rt\\x9b31m ');
     expect(outs.pods).toContain('q\\x1b[2J');
     expect(outs.pods).toContain('rt\\x9b31m');
-    expect(outs.inspect).toContain('Container rt\\x9b31m ');
+    expect(outs.inspect).toContain('Container app rt\\x9b31m ');
     expect(outs.inspect).toContain('qos q\\x1b[2J');
     expect(outs.inspect).toContain('CGROUP /\n  k\\x1b]0;t\\x07\\u202e');
     expect(outs.diff).toContain('CGROUP k\\x1b]0;t\\x07\\u202e');

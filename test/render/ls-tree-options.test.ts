@@ -96,7 +96,7 @@ describe('ls --output-all', () => {
     const j = lsJson(s, { outputAll: true });
     for (const n of j.namespaces) expect(Object.keys(n)).toEqual(names.map((c) => c.toLowerCase()));
     expect(renderLs(s, { outputAll: true }, plain).split('\n')[0]!.trim().split(/ +/)).toEqual(names);
-    expect(j.namespaces.find((n) => n.pid === 5035 && n.type === 'pid')?.pod).toBe('5f1d6b2e-3c55-4d6e-9a8b-1c2d3e4f5a6b');
+    expect(j.namespaces.find((n) => n.pid === 5035 && n.type === 'pid')?.pod).toBe('default/foo');
   });
 });
 
