@@ -26,19 +26,24 @@ function hierarchyOrder(keys: string[]): string[] {
 
 /**
  * What a process's cgroups say about it: the first hierarchy (v2, then
- * `name=systemd`, then v1 controllers) whose path names a container, pod or
- * monitor. On a hybrid host Docker's cgroupfs driver only shows in v1 paths,
- * so every hierarchy is tried.
+ * `name=systemd`, then v1 controllers) whose path names a pod, else the first
+ * whose path names a container or monitor. On a hybrid host Docker's cgroupfs
+ * driver only shows in v1 paths, so every hierarchy is tried.
  */
 export function identifyProcess(p: ProcessInfo, cache: Map<string, PathIdentity>): ProcessIdentity | undefined {
+  let first: ProcessIdentity | undefined;
   for (const key of hierarchyOrder(Object.keys(p.cgroups))) {
     const path = p.cgroups[key] as string;
     if (path === '/') continue;
     let id = cache.get(path);
     if (!id) cache.set(path, (id = recogniseCgroupPath(path)));
-    if (id.container || id.pod || id.monitor) return { hierarchy: key, path, id };
+    if (id.pod) return { hierarchy: key, path, id };
+    if (!first && (id.container || id.monitor)) first = { hierarchy: key, path, id };
   }
-  return undefined;
+  // No hierarchy names a pod: the first that names a container. (A kind node on a hybrid host
+  // puts its processes' v2 cgroup under the node's containerd.service while the v1 paths
+  // name the pod, so a pod in any hierarchy wins.)
+  return first;
 }
 
 /** Merge the limits found at `path` in every hierarchy (v1 spreads them over controllers). */
