@@ -191,3 +191,23 @@ describe('hostile state files in a capture', () => {
     }
   });
 });
+
+describe('Docker and CRI-O state files in a scan', () => {
+  it('plain Docker containers are named by config.v2.json (the hand-made pod of the seeds)', () => {
+    const spec = loadSpec('docker-seed-pod') as HostSpec;
+    const id = 'd553b4cf644d5ddd7ec804d3087dae629b9bc61ce1f3679ffd694c4818e5a482';
+    const files = { [`/var/lib/docker/containers/${id}/config.v2.json`]: JSON.stringify({ ID: id, Name: '/httpbin', Config: { Image: 'kennethreitz/httpbin', Env: ['X=1'], Labels: null }, State: { Running: true, Pid: 27865 } }) };
+    const s = scanSync({ source: volumeSource({ ...spec, files: { ...(spec.files ?? {}), ...files } }) });
+    expect(s.containers.find((c) => c.id === id)).toMatchObject({ runtime: 'docker', name: 'httpbin', image: 'kennethreitz/httpbin', evidence: [`/var/lib/docker/containers/${id}/config.v2.json`] });
+    expect(which(s, [27880])[0]?.container?.name).toBe('httpbin');
+  });
+
+  it('a config.v2.json for another id is not used', () => {
+    const spec = loadSpec('docker-seed-pod') as HostSpec;
+    const id = 'd553b4cf644d5ddd7ec804d3087dae629b9bc61ce1f3679ffd694c4818e5a482';
+    const files = { [`/var/lib/docker/containers/${id}/config.v2.json`]: JSON.stringify({ ID: 'f'.repeat(64), Name: '/other' }) };
+    const s = scanSync({ source: volumeSource({ ...spec, files: { ...(spec.files ?? {}), ...files } }) });
+    expect(s.containers.find((c) => c.id === id)?.name).toBeNull();
+    expect(s.warnings.some((w) => w.code === 'conflict')).toBe(true);
+  });
+});
