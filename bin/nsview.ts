@@ -52,8 +52,12 @@ function renderOptions(g: Global, defaultWidth: number): RenderOptions {
  */
 function quietOnClosedPipe(stream: NodeJS.WriteStream): void {
   stream.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(0);
-    throw err;
+    // A failure already decided (a pid not found) keeps its status; a closed pipe adds none.
+    const pending = typeof process.exitCode === 'number' ? process.exitCode : 0;
+    if (err.code === 'EPIPE') process.exit(pending);
+    // Any other write error (a full disk behind `> file`): one line where it can still go, status 1.
+    if (stream !== process.stderr) process.stderr.write(`nsview: cannot write the output: ${safe(err.code ?? err.message)}\n`);
+    process.exit(1);
   });
 }
 quietOnClosedPipe(process.stdout);
@@ -105,10 +109,10 @@ function pidArg(name: string, v: unknown): number {
 }
 
 /** `-t net -t uts`, `-t net,uts`: the namespace types asked for, checked. */
-function nsTypes(given: Array<string | number> | undefined): NsType[] | undefined {
+function nsTypes(given: string[] | undefined): NsType[] | undefined {
   if (given === undefined) return undefined;
   const types: NsType[] = [];
-  for (const t of given.flatMap((g) => String(g).split(','))) {
+  for (const t of given.flatMap((g) => g.split(','))) {
     const type = t.trim();
     if (!(NS_TYPES as readonly string[]).includes(type)) throw new UsageError(`--type must be one of ${NS_TYPES.join(', ')}, got "${type}"`);
     if (!types.includes(type as NsType)) types.push(type as NsType);
@@ -206,9 +210,11 @@ async function main(argv: string[]): Promise<number> {
       (y) =>
         y
           .positional('namespace', { type: 'string', describe: 'show only this namespace (its inode number, as lsns <ns>)' })
-          .option('type', { alias: 't', type: 'string', array: true, describe: `only namespaces of these types (repeat or comma-separate: ${NS_TYPES.join(', ')})` })
+          // Not `array: true`: that would swallow the namespace argument (`-t net 4026532910`); a repeated -t still arrives as an array.
+          .option('type', { alias: 't', type: 'string', describe: `only namespaces of these types (repeat or comma-separate: ${NS_TYPES.join(', ')})` })
           .option('task', { alias: 'p', type: 'string', describe: 'only the namespaces of this pid' })
           .option('container', { type: 'string', describe: 'only the namespaces of this container (name or id prefix)' })
+          .conflicts('container', 'pod')
           .option('pod', { type: 'string', describe: 'only the namespaces of this pod (namespace/name, name or uid)' })
           .option('output', { alias: 'o', type: 'string', describe: 'columns to show, comma-separated (see --list-columns); +COL adds to the defaults' })
           .option('output-all', { type: 'boolean', describe: 'show every column' })
@@ -228,7 +234,7 @@ async function main(argv: string[]): Promise<number> {
         const columns = a['output-all'] ? LS_COLUMNS.map((c) => c.name) : a.output?.split(',').map((c) => c.trim());
         if (columns && columns.some((c) => c === '')) throw new UsageError(`--output needs column names separated by commas, got "${a.output}"`);
         lsColumns(columns);
-        const types = nsTypes(a.type);
+        const types = nsTypes(a.type === undefined ? undefined : ([] as unknown[]).concat(a.type).map(String));
         const ns = a.namespace === undefined ? undefined : inodeArg(a.namespace);
         const o = { columns, types, ns, pid: a.task === undefined ? undefined : pidArg('--task', a.task), pids: undefined as number[] | undefined, noHeadings: a.noheadings, raw: a.raw, noTruncate: a.notruncate };
         const select = a.container !== undefined || a.pod !== undefined;
@@ -236,9 +242,7 @@ async function main(argv: string[]): Promise<number> {
         const snap = await load(a, { profile: 'leaders', cgroups, hierarchies: 'none', limits: false });
         if (select) {
           const { selectContainer, selectPod } = await import('../lib/model/select.js');
-          const ids = a.pod !== undefined ? selectPod(snap, a.pod).containers : [];
-          if (a.container !== undefined) ids.push(selectContainer(snap, a.container).id);
-          const wanted = new Set(ids);
+          const wanted = new Set(a.pod !== undefined ? selectPod(snap, a.pod).containers : [selectContainer(snap, a.container as string).id]);
           o.pids = snap.containers.filter((c) => wanted.has(c.id)).flatMap((c) => c.pids);
         }
         if (a.json) json(lsJson(snap, o));

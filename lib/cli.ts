@@ -75,5 +75,7 @@ export function summariseWarnings(warnings: Warning[], isRoot: boolean): string 
   const bad = count('malformed') + count('unreadable') + count('too-large');
   if (bad) parts.push(`${PLURAL(bad, 'file', 'files')} malformed or unreadable`);
   if (count('cgroupns')) parts.push('scanned from inside a cgroup namespace: cgroup paths are relative');
+  const conflicts = count('conflict');
+  if (conflicts) parts.push(`${PLURAL(conflicts, 'name', 'names')} left out: state files disagree`);
   return `nsview: ${parts.join('; ')} (-v lists them)`;
 }

@@ -49,8 +49,11 @@ export function selectContainer(s: Snapshot, sel: string): Container {
 export function selectPid(s: Snapshot, arg: string): number {
   if (/^\d+$/.test(arg)) {
     const pid = Number(arg);
-    if (!indexSnapshot(s).process(pid)) throw unknownPid(pid, s.root);
-    return pid;
+    if (indexSnapshot(s).process(pid)) return pid;
+    // Digits that are no pid may be a container id prefix (`063215`), never one with a leading zero.
+    const prefix = arg.length >= MIN_PREFIX ? s.containers.filter((c) => c.id.startsWith(arg)) : [];
+    if (prefix.length === 0) throw unknownPid(pid, s.root);
+    return firstPid(one(prefix, `container "${shorten(arg)}"`, ctrLabel));
   }
   if (arg.startsWith('pod/')) {
     const pod = selectPod(s, arg.slice(4));
@@ -58,8 +61,21 @@ export function selectPid(s: Snapshot, arg: string): number {
     if (pid === undefined || pid === null) throw new NsviewError('not-found', `pod ${shorten(podLabel(pod))} has no process`);
     return pid;
   }
-  const c = selectContainer(s, arg);
-  return c.pids[0] as number;
+  return firstPid(selectContainer(s, arg));
+}
+
+function firstPid(c: Container): number {
+  const pid = c.pids[0];
+  if (pid === undefined) throw new NsviewError('not-found', `container ${shorten(ctrLabel(c))} has no process`);
+  return pid;
+}
+
+/** True if the processes of `pool` in pid namespace `inode` sit deeper than `depth` (a namespace nested inside the container). */
+function nestedIn(ix: ReturnType<typeof indexSnapshot>, pool: number[], inode: number, depth: number): boolean {
+  return pool.some((pid) => {
+    const p = ix.process(pid);
+    return p?.ns.pid === inode && (p.nspid?.length ?? 0) > depth;
+  });
 }
 
 /** Where a pid lives, as `nsview which` answers. */
@@ -81,11 +97,29 @@ export function which(s: Snapshot, pids: number[], inside?: string): WhichAnswer
   let translate: Map<number, number> | undefined;
   if (inside !== undefined) {
     const pool = inside.startsWith('pod/') ? selectPod(s, inside.slice(4)).containers.flatMap((id) => ix.container(id)?.pids ?? []) : selectContainer(s, inside).pids;
+    // The pid namespace the pids are read in: the one the container's (or pod's) processes
+    // share. Processes in a namespace nested below it (unshare -p inside the container) are not
+    // in it; a pod whose containers each have their own cannot say which one is meant.
+    const spaces = new Map<number, number>();
+    for (const hostPid of pool) {
+      const inode = ix.process(hostPid)?.ns.pid;
+      if (inode !== undefined) spaces.set(inode, (spaces.get(inode) ?? 0) + 1);
+    }
+    let space: number | undefined;
+    let depth = Infinity;
+    for (const hostPid of pool) {
+      const p = ix.process(hostPid);
+      if (p?.ns.pid !== undefined && p.nspid && p.nspid.length < depth) [space, depth] = [p.ns.pid, p.nspid.length];
+    }
+    if (inside.startsWith('pod/') && [...spaces.keys()].some((inode) => inode !== space && !nestedIn(ix, pool, inode, depth))) {
+      throw new NsviewError('not-found', `pod ${shorten(inside.slice(4))} has a pid namespace per container: use --in <container>`);
+    }
     translate = new Map();
     for (const hostPid of pool) {
-      const nspid = ix.process(hostPid)?.nspid;
-      const inner = nspid && nspid.length > 1 ? (nspid[nspid.length - 1] as number) : undefined;
-      if (inner !== undefined && !translate.has(inner)) translate.set(inner, hostPid);
+      const p = ix.process(hostPid);
+      if (!p?.nspid || (space !== undefined && p.ns.pid !== space)) continue;
+      const inner = p.nspid[p.nspid.length - 1] as number;
+      if (!translate.has(inner)) translate.set(inner, hostPid);
     }
   }
   return pids.map((asked) => {

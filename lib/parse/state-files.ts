@@ -547,6 +547,10 @@ function logPathFacts(path: string | undefined): { pod?: { namespace: string; na
 
 function podOf(namespace: string | undefined, name: string | undefined, uid: string | undefined): StateFacts['pod'] {
   if (namespace === undefined && name === undefined && uid === undefined) return undefined;
+  // Whatever file said them, they must be Kubernetes names (a `/` or a blank would pass for another pod).
+  if (namespace !== undefined && !isNamespace(namespace)) fail(`pod namespace ${JSON.stringify(namespace)} is not a Kubernetes namespace name`);
+  if (name !== undefined && !isPodName(name)) fail(`pod name ${JSON.stringify(name)} is not a Kubernetes pod name`);
+  if (uid !== undefined && !isPodUid(uid)) fail(`pod uid ${JSON.stringify(uid)} is not a pod uid`);
   const pod: NonNullable<StateFacts['pod']> = {};
   if (uid !== undefined) pod.uid = uid;
   if (name !== undefined) pod.name = name;
@@ -574,10 +578,20 @@ const kept = (m: unknown): Record<string, string> => {
   if (!isObject(m)) return out;
   for (const k of Object.keys(m)) {
     const v = own(m, k);
-    if (NAME_KEYS.has(k) && typeof v === 'string') out[k] = v;
+    if (!NAME_KEYS.has(k) || typeof v !== 'string') continue;
+    // CRI-O's Labels hold every label of the pod: keep only the kubelet's that name it.
+    out[k] = k === CRIO.labels ? JSON.stringify(kept(safeJson(v))) : v;
   }
   return out;
 };
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * An OCI `config.json` (containerd, CRI-O, podman) cut down to the annotations that name

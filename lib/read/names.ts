@@ -81,6 +81,7 @@ const SAFE_ID = /^[0-9a-f]{12,128}$/;
  */
 export function readNameFacts(source: Source, containers: Container[], pods: Pod[], warnings: Warning[]): NameFacts {
   const out: NameFacts = { containers: new Map(), pods: new Map() };
+  const denied: Denied = new Set();
   let nsList: string[] | undefined;
   const containerdNamespaces = (): string[] => {
     if (nsList) return nsList;
@@ -95,7 +96,7 @@ export function readNameFacts(source: Source, containers: Container[], pods: Pod
   for (const c of containers) {
     if (!SAFE_ID.test(c.id) || out.containers.has(c.id)) continue;
     for (const { path, parse } of candidates(c, containerdNamespaces)) {
-      const text = readState(source, path, warnings);
+      const text = readState(source, path, warnings, denied);
       if (text === undefined) continue;
       const parsed = parse(text);
       if (!parsed.ok) {
@@ -111,14 +112,24 @@ export function readNameFacts(source: Source, containers: Container[], pods: Pod
   return out;
 }
 
+/** State directories a read was denied in: one warning each, not one per container. */
+type Denied = Set<string>;
+
 /** A state file's text, or `undefined` if it is not there; other failures are warnings. */
-function readState(source: Source, path: string, warnings: Warning[]): string | undefined {
+function readState(source: Source, path: string, warnings: Warning[], denied: Denied): string | undefined {
+  const base = Object.values(STATE_DIRS).find((b) => path.startsWith(`${b}/`)) ?? path;
+  if (denied.has(base)) return undefined;
   try {
     const bytes = source.readBytes(path, { regular: true, max: MAX_STATE_BYTES });
     return new TextDecoder('utf-8', { fatal: false }).decode(bytes);
   } catch (err) {
     const kind = classify(err);
     if (kind === 'vanished') return undefined;
+    if (kind === 'denied') {
+      denied.add(base);
+      warnings.push({ code: 'unreadable', path: base, message: `cannot read ${base}: permission denied (run as root for the names it holds)` });
+      return undefined;
+    }
     warnings.push({ code: kind === 'too-large' ? 'too-large' : 'unreadable', path, message: `cannot read ${path}: ${reason(err)}` });
     return undefined;
   }

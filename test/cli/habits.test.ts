@@ -52,6 +52,11 @@ beforeAll(() => {
 
 describe('a reader that stops reading', () => {
   const bash = spawnSync('bash', ['-c', 'true']).status === 0;
+  it.skipIf(!bash)('keeps a status already decided (a pid not found) when the pipe closes', () => {
+    const r = spawnSync('bash', ['-c', 'set -o pipefail; "$0" "$1" which 99999 --demo | head -c 0; echo "${PIPESTATUS[0]}"', process.execPath, bin], { encoding: 'utf8' });
+    expect(r.stdout.trim()).toBe('1');
+  });
+
   it.skipIf(!bash)('ends nsview quietly with status 0 (snapshot, tree, ls, pods)', () => {
     for (const view of [['snapshot'], ['tree', '-a'], ['ls', '-o', '+POD'], ['pods'], ['snapshot', '--json']]) {
       const err = join(tmp, 'stderr');
@@ -110,6 +115,8 @@ describe('lsns habits', () => {
     expect(bad.code).toBe(1);
     expect(bad.err).toContain('4026599999');
     expect(run(['ls', 'net', '--demo']).code).toBe(2);
+    // lsns -t net <ns>: the type option does not swallow the namespace.
+    expect(run(['ls', '-t', String(ns.type), String(ns.inode), '-n', '--demo']).out.trim().split('\n')).toHaveLength(1);
   });
 
   it('-l, -W and --output-all are accepted; --output-all shows every column', () => {
@@ -151,6 +158,12 @@ describe('systemd-cgls habits', () => {
 });
 
 describe('quiet, and messages that name where the data came from', () => {
+  it('the summary counts names left out when state files disagree', () => {
+    const snap = JSON.parse(readFileSync(noisy, 'utf8')) as Snapshot;
+    const file = save('conflict', { ...snap, warnings: [{ code: 'conflict', message: 'pod x: a says p, b says q; the pod is shown by uid' }] });
+    expect(run(['pods', '--from', file]).err).toBe('nsview: 1 name left out: state files disagree (-v lists them)\n');
+  });
+
   it('-q silences the summary line; -v still lists each warning', () => {
     expect(run(['ls', '--from', noisy]).err).toMatch(/exited during the scan/);
     const q = run(['ls', '-q', '--from', noisy]);

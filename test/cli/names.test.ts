@@ -38,6 +38,17 @@ describe('nsview which', () => {
     expect(run(['which', '1', '--in', 'envoy']).out).toMatch(/^1 \(host pid 1090\) → container envoy/);
   });
 
+  it('--in a pod whose containers each have their own pid namespace is refused, not answered by the first match', () => {
+    const r = run(['which', '1', '--in', 'pod/shop/api-6b8f7c9d4-m9zlq']);
+    expect(r.code).toBe(1);
+    expect(r.err).toBe('nsview: pod shop/api-6b8f7c9d4-m9zlq has a pid namespace per container: use --in <container>\n');
+  });
+
+  it('digits that are no pid are tried as a container id prefix', () => {
+    expect(run(['inspect', '063215']).out).toMatch(/^PID 1130 /);
+    expect(run(['inspect', '99999']).code).toBe(1);
+  });
+
   it('--json', () => {
     const j = JSON.parse(run(['which', '1150', '--json']).out) as { pids: Array<Record<string, unknown>> };
     expect(j.pids[0]).toEqual({
@@ -102,6 +113,7 @@ describe('ls --pod, ls --container, tree --pod', () => {
     expect(ctr.out).toMatch(/^net +1040$/m);
     expect(ctr.out).not.toMatch(/ 1070$/m);
     expect(run(['ls', '--pod', 'nope']).code).toBe(1);
+    expect(run(['ls', '--pod', 'default/foo', '--container', 'envoy']).code).toBe(2);
   });
 
   it('tree --pod shows the pod\'s cgroup', () => {

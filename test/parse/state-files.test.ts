@@ -384,7 +384,10 @@ describe('parseCrioConfig', () => {
         'io.kubernetes.cri-o.Name': `k8s_app_${odd}_default_${UID}_0`,
       },
     });
-    expect(ok(parseCrioConfig(text)).pod).toStrictEqual({ ...POD, name: odd });
+    // A pod name is a Kubernetes name, whichever file says it: control characters, `/` or blanks refuse the file.
+    expect(err(parseCrioConfig(text))).toMatch(/is not a Kubernetes pod name/);
+    const slash = JSON.stringify({ annotations: { 'io.kubernetes.cri.container-type': 'sandbox', 'io.kubernetes.cri.sandbox-name': 'a/b', 'io.kubernetes.cri.sandbox-namespace': 'default' } });
+    expect(err(parseContainerdConfig(slash))).toMatch(/"a\/b" is not a Kubernetes pod name/);
   });
 
   it('refuses a label value over 1,000 characters, but not a long Labels annotation', () => {
