@@ -4,7 +4,7 @@
  * view scans with, and the one-line warning summary. Kept here so bin/ stays a
  * table of arguments.
  */
-import { isNsviewError, NsviewError, shorten, unknownPid } from './errors.js';
+import { isNsviewError, NsviewError, shorten } from './errors.js';
 import { parseSnapshot } from './model/snapshot.js';
 import type { Snapshot, Warning } from './model/types.js';
 import { scanSync, type ScanOptions } from './scan.js';
@@ -52,9 +52,9 @@ export function origin(o: Pick<LoadOptions, 'root' | 'from' | 'demo'>): string {
   return 'this host';
 }
 
-/** An error made to name where the data came from ({@link origin}): "no process with pid 9 in the snapshot n1.json". */
+/** An error made to name where the data came from ({@link origin}): "no process with pid 9 in the snapshot n1.json", "no namespace 4026532910 in the demo". */
 export function explain(err: unknown, o: Pick<LoadOptions, 'root' | 'from' | 'demo'>): unknown {
-  if (isNsviewError(err) && err.code === 'unknown-pid' && err.pid !== undefined) return unknownPid(err.pid, origin(o));
+  if (isNsviewError(err) && err.relocate) return new NsviewError(err.code, err.relocate(origin(o)));
   return err;
 }
 

@@ -10,11 +10,14 @@ export class NsviewError extends Error {
   readonly code: NsviewErrorCode;
   /** The pid at fault, for `unknown-pid`. */
   readonly pid?: number;
-  constructor(code: NsviewErrorCode, message: string, pid?: number) {
+  /** The same message for another place the data came from (`the snapshot n1.json`), where the message names one. */
+  readonly relocate?: (where: string) => string;
+  constructor(code: NsviewErrorCode, message: string, pid?: number, relocate?: (where: string) => string) {
     super(message);
     this.name = 'NsviewError';
     this.code = code;
     if (pid !== undefined) this.pid = pid;
+    if (relocate) this.relocate = relocate;
   }
 }
 
@@ -44,7 +47,8 @@ export function shorten(text: string, max = SHOWN_CHARS): string {
  * a snapshot's root (`/` is this host) or, from the CLI, where its data came from.
  */
 export function unknownPid(pid: number, where: string): NsviewError {
-  return new NsviewError('unknown-pid', `no process with pid ${pid} in ${where === '/' ? 'this host' : shorten(where)}`, pid);
+  const say = (w: string): string => `no process with pid ${pid} in ${w === '/' ? 'this host' : shorten(w)}`;
+  return new NsviewError('unknown-pid', say(where), pid, say);
 }
 
 /** True for an {@link NsviewError}. */

@@ -113,7 +113,8 @@ export function lsNamespaces(s: Snapshot, o: LsOptions): Namespace[] {
 
 /** The error for a namespace inode a snapshot does not hold, naming the inode and where it was looked for (as {@link unknownPid}). */
 function unknownNamespace(inode: number, root: string): NsviewError {
-  return new NsviewError('not-found', `no namespace ${inode} in ${root === '/' ? 'this host' : shorten(root)}`);
+  const say = (w: string): string => `no namespace ${inode} in ${w === '/' ? 'this host' : shorten(w)}`;
+  return new NsviewError('not-found', say(root), undefined, say);
 }
 
 /** The `ls` table, as lsns prints it. */

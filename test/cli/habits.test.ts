@@ -178,6 +178,7 @@ describe('quiet, and messages that name where the data came from', () => {
     expect(s.err).toBe(`nsview: no process with pid 999999 in the snapshot ${noisy}\n`);
     expect(run(['diff', '1', '999999', '--demo']).err).toBe('nsview: no process with pid 999999 in the demo\n');
     expect(run(['ls', '-p', '999999', '--demo']).err).toBe('nsview: no process with pid 999999 in the demo\n');
+    expect(run(['ls', '4026599999', '-q', '--from', noisy]).err).toBe(`nsview: no namespace 4026599999 in the snapshot ${noisy}\n`);
   });
 
   it('--from or --root with no value is bad usage, not a file named ""', () => {
