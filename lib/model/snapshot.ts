@@ -4,7 +4,13 @@ import { NS_TYPES, RUNTIMES, type Snapshot } from './types.js';
 /** Snapshot format name and version this library writes and reads. */
 export const SNAPSHOT_FORMAT = 'nsview-snapshot';
 /** The snapshot format version; a snapshot of another version is refused. */
-export const SNAPSHOT_VERSION = 1;
+export const SNAPSHOT_VERSION = 2;
+/**
+ * Versions this library reads. Version 2 (nsview 0.2) added names (pod `namespace`,
+ * container `image`, `restarts`, `evidence`), the runtime `cri` (version 1's `kubernetes`,
+ * read as `cri`) and the warning code `conflict`; version 1 snapshots load unchanged.
+ */
+export const SNAPSHOT_VERSIONS_READ: readonly number[] = [1, 2];
 
 /** Deepest cgroup tree a snapshot may hold (a live scan walks 64 levels). */
 export const MAX_TREE_DEPTH = 256;
@@ -169,7 +175,7 @@ export function parseSnapshot(text: string, where = 'snapshot'): Snapshot {
   }
   if (!isObj(data)) return bad('top level is not an object');
   if (data.format !== SNAPSHOT_FORMAT) bad(`"format" is not "${SNAPSHOT_FORMAT}"`);
-  if (data.version !== SNAPSHOT_VERSION) bad(`unsupported version ${shown(data.version)} (this nsview reads ${SNAPSHOT_VERSION})`);
+  if (typeof data.version !== 'number' || !SNAPSHOT_VERSIONS_READ.includes(data.version)) bad(`unsupported version ${shown(data.version)} (this nsview reads ${SNAPSHOT_VERSIONS_READ.join(' and ')})`);
   for (const key of ['scannedAt', 'root'] as const) if (!str(data[key])) bad(`"${key}" is not a string`);
   for (const key of ['processes', 'namespaces', 'hierarchies', 'containers', 'pods', 'warnings'] as const) {
     if (!Array.isArray(data[key])) bad(`"${key}" is not an array`);

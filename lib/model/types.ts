@@ -166,7 +166,7 @@ export interface Warning {
 /** Everything one scan rebuilt. Serialises to JSON with `stringifySnapshot` (or `JSON.stringify`) and loads back with `parseSnapshot`. */
 export interface Snapshot {
   format: 'nsview-snapshot';
-  version: 1;
+  version: 1 | 2;
   /** ISO time of the scan. */
   scannedAt: string;
   /** The root that was scanned. */

@@ -16,11 +16,33 @@ describe('parseSnapshot', () => {
     expect(parseSnapshot(JSON.stringify(good))).toEqual(good);
   });
 
+  it('loads a version 1 snapshot of nsview 0.1.0: no names, runtime `kubernetes` read as `cri`', () => {
+    const v1 = mutate((s) => {
+      s.version = 1;
+      for (const p of s.pods) {
+        delete p.namespace;
+        delete p.evidence;
+        p.name = null;
+      }
+      for (const c of s.containers) {
+        delete c.image;
+        delete c.restarts;
+        delete c.evidence;
+        c.name = null;
+      }
+      s.containers[0].runtime = 'kubernetes';
+    });
+    const snap = parseSnapshot(v1);
+    expect(snap.version).toBe(1);
+    expect(snap.containers[0]!.runtime).toBe('cri');
+    expect(snap.pods[0]!.name).toBeNull();
+  });
+
   it.each([
     ['not JSON', 'snap.json: not JSON', () => '{"format":'],
     ['an array', 'top level is not an object', () => '[]'],
     ['another format', '"format" is not "nsview-snapshot"', () => mutate((s) => (s.format = 'x'))],
-    ['a newer version', 'unsupported version 2', () => mutate((s) => (s.version = 2))],
+    ['a newer version', 'unsupported version 3', () => mutate((s) => (s.version = 3))],
     ['processes not an array', '"processes" is not an array', () => mutate((s) => (s.processes = 'nope'))],
     ['a process cgroup that is a number', 'processes[0] is malformed', () => mutate((s) => (s.processes[0].cgroups = { unified: 7 }))],
     ['a namespace of an unknown type', 'namespaces[0] is malformed', () => mutate((s) => (s.namespaces[0].type = 'bogus'))],
