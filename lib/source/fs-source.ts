@@ -12,7 +12,7 @@ export interface FsLike {
   readdirSync(path: string | Buffer, options: { encoding: 'buffer' }): Array<string | Buffer>;
   realpathSync(path: string | Buffer): string | Buffer;
   lstatSync(path: string | Buffer): { isDirectory(): boolean; isSymbolicLink(): boolean };
-  statSync(path: string | Buffer): { isDirectory(): boolean };
+  statSync(path: string | Buffer): { isDirectory(): boolean; isFile?(): boolean };
   /** For `readBytes(path, { regular: true })`; without it the check is skipped. */
   fstatSync?(fd: number): { isFile(): boolean };
 }
@@ -219,6 +219,11 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
   const regularFlags = realFs ? K.O_RDONLY | K.O_NONBLOCK | (confine ? K.O_NOFOLLOW : 0) : 'r';
 
   function readBytesRaw(path: string, borrow: boolean, o?: ReadBytesOptions): Uint8Array {
+    if (o?.regular) {
+      // Refuse a device or socket before opening it (opening some devices acts); checked again on the descriptor.
+      const st = fs.statSync(fsPath(confine ? resolve(path, true) : full(path)));
+      if (st.isFile && !st.isFile()) throw sourceError('EINVAL', path, 'not a regular file');
+    }
     const fd = open(path, o?.regular ? regularFlags : openFlags);
     try {
       if (o?.regular && fs.fstatSync && !fs.fstatSync(fd).isFile()) throw sourceError('EINVAL', path, 'not a regular file');
