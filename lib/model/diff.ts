@@ -1,4 +1,5 @@
 import { unknownPid } from '../errors.js';
+import { qualifiedName } from './names.js';
 import { commonAncestor, compareHierarchyKeys } from './cgroup-tree.js';
 import { indexSnapshot } from './index-snapshot.js';
 import { NS_TYPES, type NsType, type ProcessInfo, type Snapshot } from './types.js';
@@ -122,7 +123,7 @@ const PHRASE: Record<Relation, string> = {
 };
 
 /** `default/foo` for a named pod, else undefined. */
-const podOf = (d: DiffSide): string | undefined => (d.pod?.name && d.pod.namespace ? `${d.pod.namespace}/${d.pod.name}` : undefined);
+const podOf = (d: DiffSide): string | undefined => (d.pod ? qualifiedName(d.pod) : undefined);
 
 /** The relation with the names the files gave: `same pod default/foo, different containers app and sidecar`. */
 function phrase(relation: Relation, a: DiffSide, b: DiffSide): string {

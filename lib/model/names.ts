@@ -7,6 +7,16 @@
 import type { NameFacts } from '../read/names.js';
 import type { Container, Pod, Warning } from './types.js';
 
+/** A pod as its namespace and name say it, `namespace/name`, or undefined where the files gave no name. */
+export function qualifiedName(p: { namespace?: string | null; name: string | null }): string | undefined {
+  return p.name !== null && p.namespace ? `${p.namespace}/${p.name}` : undefined;
+}
+
+/** A pod as people name it: `namespace/name`, else its uid, else its inferred name (raw text). */
+export function podText(p: { namespace?: string | null; name: string | null; uid: string | null; key: string }): string {
+  return qualifiedName(p) ?? p.uid ?? p.name ?? p.key;
+}
+
 interface Candidate {
   namespace: string;
   name: string;

@@ -5,12 +5,12 @@
  */
 import { NsviewError, shorten, unknownPid } from '../errors.js';
 import { indexSnapshot } from './index-snapshot.js';
+import { podText } from './names.js';
 import type { Container, Pod, Snapshot } from './types.js';
 
 /** Shortest container id prefix accepted (as `docker` accepts short ids). */
 const MIN_PREFIX = 4;
 
-const podLabel = (p: Pod): string => (p.name !== null && p.namespace ? `${p.namespace}/${p.name}` : (p.uid ?? p.name ?? p.key));
 const ctrLabel = (c: Container): string => `${c.name ?? '-'} (${c.runtime} ${c.id.slice(0, 12)})`;
 
 function one<T>(found: T[], what: string, label: (x: T) => string): T {
@@ -32,7 +32,7 @@ export function selectPod(s: Snapshot, sel: string): Pod {
     found = s.pods.filter((p) => p.name === sel || p.uid === sel);
     if (found.length === 0 && sel.length >= MIN_PREFIX) found = s.pods.filter((p) => p.uid?.startsWith(sel));
   }
-  return one(found, `pod "${shorten(sel)}"`, podLabel);
+  return one(found, `pod "${shorten(sel)}"`, podText);
 }
 
 /** The container `sel` names: its name, its id or an id prefix of at least four characters. */
@@ -58,7 +58,7 @@ export function selectPid(s: Snapshot, arg: string): number {
   if (arg.startsWith('pod/')) {
     const pod = selectPod(s, arg.slice(4));
     const pid = pod.sandbox?.pid ?? pod.containers.map((id) => indexSnapshot(s).container(id)?.pids[0]).find((p) => p !== undefined);
-    if (pid === undefined || pid === null) throw new NsviewError('not-found', `pod ${shorten(podLabel(pod))} has no process`);
+    if (pid === undefined || pid === null) throw new NsviewError('not-found', `pod ${shorten(podText(pod))} has no process`);
     return pid;
   }
   return firstPid(selectContainer(s, arg));

@@ -1,15 +1,11 @@
 /** How views name pods and containers: by name where the files gave one, else by id. */
+import { podText } from '../model/names.js';
 import { safe } from './safe.js';
 
-type PodLike = { namespace?: string | null; name: string | null; uid: string | null; key: string };
-
-/** A pod as people name it: `namespace/name`, else its uid, else its inferred name (raw text, for JSON). */
-export function podText(p: PodLike): string {
-  return p.name !== null && p.namespace ? `${p.namespace}/${p.name}` : (p.uid ?? p.name ?? p.key);
-}
+export { podText };
 
 /** {@link podText}, made safe to print. */
-export function podName(p: PodLike): string {
+export function podName(p: Parameters<typeof podText>[0]): string {
   return safe(podText(p));
 }
 

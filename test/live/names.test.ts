@@ -105,8 +105,11 @@ describe.skipIf(!live.ok)('live: names from state files', () => {
   }, 300_000);
 
   afterAll(async () => {
-    expect(removeCreated(), 'state files left behind').toEqual([]);
-    expect(await closeLab(lab), 'lab processes and cgroups left after close').toEqual({ alive: [], cgroups: [] });
+    // Both clean-ups run before either is checked: a failed check must not skip closing the lab.
+    const files = removeCreated();
+    const lab_ = await closeLab(lab);
+    expect(files, 'state files left behind').toEqual([]);
+    expect(lab_, 'lab processes and cgroups left after close').toEqual({ alive: [], cgroups: [] });
   }, 60_000);
 
   it.each([
