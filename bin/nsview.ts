@@ -27,9 +27,13 @@ interface Global {
   width?: number;
 }
 
+/** `leaks --exit-code` when something leaked: not 1 (an error) nor 2 (bad usage). */
+const LEAKS_FOUND = 3;
+
 const EPILOGUE = `Exit status: 0 success (warnings go to stderr; also when a reader such as
 \`head\` closes the pipe early), 1 an error you can act on (unknown pid, unusable
-root, malformed snapshot), 2 bad usage. Try any command with --demo.
+root, malformed snapshot), 2 bad usage, 3 \`leaks --exit-code\` found something.
+Try any command with --demo.
 Docs: docs/cli.md`;
 
 function renderOptions(g: Global, defaultWidth: number): RenderOptions {
@@ -224,22 +228,29 @@ async function main(argv: string[]): Promise<number> {
           .option('list', { alias: 'l', type: 'boolean', describe: 'list output (accepted as lsns -l; nsview always lists)' })
           .option('nowrap', { alias: 'W', type: 'boolean', describe: 'one line per namespace (accepted as lsns -W; nsview never wraps)' })
           .option('list-columns', { alias: 'H', type: 'boolean', describe: 'list the available columns' })
+          .option('tree', { alias: 'T', type: 'string', choices: ['parent', 'owner', 'process'], describe: 'a tree, as lsns -T: under the parent namespace, the owning user namespace, or the parent process\'s namespace' })
+          .option('holders', { type: 'boolean', describe: 'also read what holds namespaces (nsfs mounts, open fds) and list namespaces held only that way (NPROCS 0); adds HOLDERS' })
           .conflicts('output-all', 'output')
           .example('$0 ls --demo', 'every namespace: NS TYPE NPROCS PID USER COMMAND')
           .example('$0 ls -t net,uts -o NS,TYPE,NPROCS,PID,CONTAINER,POD', 'network and UTS namespaces with their container and pod')
-          .example('$0 ls -J', 'the JSON of `lsns -J -l`, for scripts written for lsns'),
+          .example('$0 ls -J', 'the JSON of `lsns -J -l`, for scripts written for lsns')
+          .example('$0 ls -T parent -t pid', 'pid namespaces nested under their parents')
+          .example('$0 ls --holders -t net', 'network namespaces, also those held only by a bind mount or an fd'),
       async (a) => {
         const { LS_COLUMNS, lsColumns, lsJson, renderLs, renderLsColumnList } = await import('../lib/render/ls.js');
         if (a['list-columns']) return out(renderLsColumnList());
-        const columns = a['output-all'] ? LS_COLUMNS.map((c) => c.name) : a.output?.split(',').map((c) => c.trim());
+        let columns = a['output-all'] ? LS_COLUMNS.map((c) => c.name) : a.output?.split(',').map((c) => c.trim());
         if (columns && columns.some((c) => c === '')) throw new UsageError(`--output needs column names separated by commas, got "${a.output}"`);
-        lsColumns(columns);
+        if (a.holders && !(columns ?? []).some((c) => /^\+?holders$/i.test(c))) columns = columns?.length ? [...columns, 'HOLDERS'] : ['+HOLDERS'];
+        const needs = lsColumns(columns).map((c) => c.needs);
+        const holders = needs.includes('all') ? 'all' : needs.includes('mounts') ? 'mounts' : undefined;
         const types = nsTypes(a.type === undefined ? undefined : ([] as unknown[]).concat(a.type).map(String));
         const ns = a.namespace === undefined ? undefined : inodeArg(a.namespace);
-        const o = { columns, types, ns, pid: a.task === undefined ? undefined : pidArg('--task', a.task), pids: undefined as number[] | undefined, noHeadings: a.noheadings, raw: a.raw, noTruncate: a.notruncate };
+        const tree = a.tree as 'parent' | 'owner' | 'process' | undefined;
+        const o = { columns, types, ns, pid: a.task === undefined ? undefined : pidArg('--task', a.task), pids: undefined as number[] | undefined, noHeadings: a.noheadings, raw: a.raw, noTruncate: a.notruncate, tree };
         const select = a.container !== undefined || a.pod !== undefined;
         const cgroups = select || (columns ?? []).some((c) => /^\+?(container|pod)$/i.test(c));
-        const snap = await load(a, { profile: 'leaders', cgroups, hierarchies: 'none', limits: false });
+        const snap = await load(a, { profile: 'leaders', cgroups, hierarchies: 'none', limits: false, holders });
         if (select) {
           const { selectContainer, selectPod } = await import('../lib/model/select.js');
           const wanted = new Set(a.pod !== undefined ? selectPod(snap, a.pod).containers : [selectContainer(snap, a.container as string).id]);
@@ -324,11 +335,29 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .command(
+      'leaks',
+      'what no live pod or container explains: namespaces held only by mounts or fds, empty pod and container cgroups, pods without a sandbox',
+      (y) =>
+        y
+          .option('exit-code', { type: 'boolean', describe: `exit with status ${LEAKS_FOUND} when anything is found (default: 0, findings are not errors)` })
+          .option('full', { alias: 'l', type: 'boolean', describe: 'do not cut lines to the width' })
+          .example('$0 leaks --demo', 'a leaked CNI network namespace and an empty pod cgroup')
+          .example('$0 leaks --json --exit-code', `{"leaks":[{"kind","subject","evidence"}],"skipped":[]}, status ${LEAKS_FOUND} if any`),
+      async (a) => {
+        const snap = await load(a, { limits: false, holders: 'all' });
+        const [{ findLeaks }, { renderLeaks }] = await Promise.all([import('../lib/model/leaks.js'), import('../lib/render/leaks.js')]);
+        const report = findLeaks(snap);
+        if (a.json) json(report);
+        else out(renderLeaks(report, fullWidth(a)));
+        if (a['exit-code'] && report.leaks.length) process.exitCode = LEAKS_FOUND;
+      },
+    )
+    .command(
       'snapshot',
       'the whole model as JSON; every view reads it back with --from',
       (y) => y.option('output', { alias: 'o', type: 'string', describe: 'write to this file instead of stdout' }).example('$0 snapshot -o node1.json', 'then: nsview pods --from node1.json'),
       async (a) => {
-        const snap = await load(a, {});
+        const snap = await load(a, { holders: 'all' });
         const text = renderJson(snap, 0);
         const { writeUserFile } = await import('../lib/source/files.js');
         if (a.output) writeUserFile(a.output, text);
@@ -349,7 +378,7 @@ async function main(argv: string[]): Promise<number> {
       },
     )
     .completion('completion', 'print a bash/zsh completion script')
-    .demandCommand(1, 'Name a command: tree, ls, pods, which, diff, inspect, snapshot or capture.')
+    .demandCommand(1, 'Name a command: tree, ls, pods, which, diff, inspect, leaks, snapshot or capture.')
     .recommendCommands()
     .strict()
     .version(VERSION)

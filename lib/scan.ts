@@ -4,11 +4,13 @@ import { parseNsLink } from './parse/ns-link.js';
 import { parsePasswd } from './parse/passwd.js';
 import { groupContainers, identifyProcess, type ProcessIdentity } from './model/containers.js';
 import { groupNamespaces, nodeNamespaces } from './model/namespaces.js';
+import { attachHolders } from './model/holders.js';
 import { groupPods } from './model/pods.js';
 import { applyNames } from './model/names.js';
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './model/snapshot.js';
 import type { ProcessInfo, Snapshot, Warning } from './model/types.js';
 import { readCgroupMounts, readHierarchies, type HierarchySelection } from './read/cgroups.js';
+import { readHolders } from './read/holders.js';
 import { readNameFacts } from './read/names.js';
 import { listPids, readInto, readProcesses, type ProcessReadOptions } from './read/processes.js';
 import { reason } from './read/tolerate.js';
@@ -48,6 +50,13 @@ export interface ScanOptions {
    * true; only files of the containers and pods found are read).
    */
   names?: boolean;
+  /**
+   * Read what holds namespaces besides their processes (default false: it costs a
+   * `mountinfo` per mount namespace, and with `all` a readlink per open fd; see
+   * docs/performance.md): `mounts` the nsfs bind mounts, `all` (or `true`) also every
+   * process's namespace fds. Namespaces held only that way are then listed, with no pids.
+   */
+  holders?: boolean | 'mounts' | 'all';
 }
 
 /** The pids under the root's `/proc`; throws an {@link NsviewError} naming it if it is not a procfs. */
@@ -90,9 +99,10 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
   }
   const profile = options.profile ?? 'all';
   const readNs = options.namespaces !== false;
+  const holders = !readNs || !options.holders ? undefined : options.holders === 'mounts' ? 'mounts' : 'all';
   const first: ProcessReadOptions =
     profile === 'leaders'
-      ? { stat: false, status: false, cmdline: false, namespaces: readNs, childrenNs: false, cgroups: options.cgroups ?? false }
+      ? { stat: false, status: false, cmdline: false, namespaces: readNs, childrenNs: holders !== undefined, cgroups: options.cgroups ?? false }
       : profile === 'tree'
         ? { stat: options.cmdline === false ? true : 'if-no-cmdline', status: false, cmdline: options.cmdline, namespaces: false, cgroups: false }
         : { namespaces: readNs, status: options.status, cmdline: options.cmdline, cgroups: options.cgroups };
@@ -210,6 +220,10 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
     const facts = readNameFacts(source, liveContainers, pods, warnings);
     ({ containers: named, pods } = applyNames(liveContainers, pods, facts, warnings));
   }
+  if (holders) {
+    // What else holds namespaces: after the model, so a process that exited is not asked.
+    namespaces = attachHolders(namespaces, live, readHolders(source, live, { fds: holders === 'all' }, warnings));
+  }
   return {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
@@ -217,6 +231,7 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
     root: source.root,
     processes: live,
     namespaces,
+    ...(holders ? { coverage: { holders } } : {}),
     nodeNamespaces: nodeNs,
     hierarchies,
     containers: named,

@@ -4,13 +4,14 @@ import { NS_TYPES, RUNTIMES, type Snapshot } from './types.js';
 /** Snapshot format name and version this library writes and reads. */
 export const SNAPSHOT_FORMAT = 'nsview-snapshot';
 /** The snapshot format version; a snapshot of another version is refused. */
-export const SNAPSHOT_VERSION = 2;
+export const SNAPSHOT_VERSION = 3;
 /**
  * Versions this library reads. Version 2 (nsview 0.2) added names (pod `namespace`,
  * container `image`, `restarts`, `evidence`), the runtime `cri` (version 1's `kubernetes`,
- * read as `cri`) and the warning code `conflict`; version 1 snapshots load unchanged.
+ * read as `cri`) and the warning code `conflict`. Version 3 added holders (namespace
+ * `holders`, namespaces with no process, snapshot `coverage`). Older snapshots load unchanged.
  */
-export const SNAPSHOT_VERSIONS_READ: readonly number[] = [1, 2];
+export const SNAPSHOT_VERSIONS_READ: readonly number[] = [1, 2, 3];
 
 /** Deepest cgroup tree a snapshot may hold (a live scan walks 64 levels). */
 export const MAX_TREE_DEPTH = 256;
@@ -104,7 +105,13 @@ const PROCESS = shape({
   cgroups: record(str),
   partial: bool,
 });
-const NAMESPACE = shape({ type: oneOf(NS_TYPES), inode: isInt, pids: intArray });
+const HOLDER: Check = (v) =>
+  isObj(v) &&
+  ((v.kind === 'mount' && str(v.path) && orNull(isInt)(v.mntns) && isInt(v.pid)) ||
+    (v.kind === 'fd' && isInt(v.pid) && isCount(v.fd)) ||
+    (v.kind === 'children' && isInt(v.pid)));
+const NAMESPACE = shape({ type: oneOf(NS_TYPES), inode: isInt, pids: intArray, holders: optional(arrayOf(HOLDER)) });
+const COVERAGE = optional(shape({ holders: optional(oneOf(['mounts', 'all'])) }));
 const CONTAINER = shape({
   id: str,
   // `kubernetes`: what nsview 0.1.0 called `cri` (read back as `cri`).
@@ -181,6 +188,7 @@ export function parseSnapshot(text: string, where = 'snapshot'): Snapshot {
     if (!Array.isArray(data[key])) bad(`"${key}" is not an array`);
   }
   if (!isObj(data.nodeNamespaces)) bad('"nodeNamespaces" is not an object');
+  if (!COVERAGE(data.coverage)) bad('"coverage" is malformed');
   const each = (key: string, ok: Check): void => {
     (data[key] as unknown[]).forEach((x, i) => {
       if (!ok(x)) bad(`${key}[${i}] is malformed`);

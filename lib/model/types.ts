@@ -53,12 +53,27 @@ export interface ProcessInfo {
   partial: boolean;
 }
 
+/**
+ * Something other than a member process that keeps a namespace alive:
+ * - `mount`: a bind mount of its nsfs file (`ip netns add`, CNI's `/var/run/netns/cni-…`),
+ *   at `path` in the mount namespace `mntns`, seen in the `mountinfo` of process `pid`;
+ * - `fd`: an open file descriptor of process `pid` (`/proc/<pid>/fd/<fd>`);
+ * - `children`: the `pid_for_children` or `time_for_children` link of process `pid`
+ *   (it will put its next children there).
+ */
+export type NsHolder =
+  | { kind: 'mount'; path: string; mntns: number | null; pid: number }
+  | { kind: 'fd'; pid: number; fd: number }
+  | { kind: 'children'; pid: number };
+
 /** A namespace and the processes in it. Identified by type and inode. */
 export interface Namespace {
   type: NsType;
   inode: number;
-  /** Member pids, ascending; `pids[0]` is the lowest, the one `lsns` reports. */
+  /** Member pids, ascending; `pids[0]` is the lowest, the one `lsns` reports. Empty for a namespace only held (see {@link Namespace.holders}). */
   pids: number[];
+  /** What else holds it, when the scan read holders ({@link Snapshot.coverage}): mounts, then fds, then `*_for_children` links. */
+  holders?: NsHolder[];
 }
 
 /** Resource limits of a cgroup; `'max'` is unlimited, an absent field was not present. */
@@ -85,7 +100,7 @@ export interface CgroupNode {
 export interface CgroupHierarchy {
   /** {@link UNIFIED} or the v1 controller list as in `/proc/<pid>/cgroup`. */
   key: string;
-  version: 1 | 2;
+  version: 1 | 2 | 3;
   controllers: string[];
   /** Where it is mounted on the host. */
   mountPoint: string;
@@ -166,7 +181,7 @@ export interface Warning {
 /** Everything one scan rebuilt. Serialises to JSON with `stringifySnapshot` (or `JSON.stringify`) and loads back with `parseSnapshot`. */
 export interface Snapshot {
   format: 'nsview-snapshot';
-  version: 1 | 2;
+  version: 1 | 2 | 3;
   /** ISO time of the scan. */
   scannedAt: string;
   /** The root that was scanned. */
@@ -175,6 +190,12 @@ export interface Snapshot {
   processes: ProcessInfo[];
   /** Namespaces, sorted by type then inode. */
   namespaces: Namespace[];
+  /**
+   * What the scan read beyond processes, namespaces and cgroups. `holders`: `mounts` (nsfs
+   * bind mounts, from one `mountinfo` per mount namespace) or `all` (also every process's
+   * fds); absent, holders were not read, and a namespace held only by them is not listed.
+   */
+  coverage?: { holders?: 'mounts' | 'all' };
   /** The node's (initial) namespace of each type: pid 1's, or the lowest readable pid's. */
   nodeNamespaces: Partial<Record<NsType, number>>;
   /** Cgroup hierarchies: the unified one first, then v1 by key. */

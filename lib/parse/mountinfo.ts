@@ -74,3 +74,79 @@ export function parseCgroupMounts(text: string): { mounts: CgroupMount[]; malfor
   }
   return { mounts, malformed };
 }
+
+/** One line of `/proc/<pid>/mountinfo` (proc(5)), escapes decoded. */
+export interface MountEntry {
+  /** Field 1: the mount's id. */
+  id: number;
+  /** Field 2: the parent mount's id. */
+  parent: number;
+  /** Field 3: `major:minor` of the file system. */
+  device: string;
+  /** Field 4: the path within the file system that is mounted (`/`, a bind mount's subtree, `net:[4026532614]` for nsfs). */
+  root: string;
+  /** Field 5: where it is mounted, relative to the reader's root. */
+  mountPoint: string;
+  /** Field 6: per-mount options (`rw`, `ro`, …). */
+  options: string[];
+  fstype: string;
+  source: string;
+  superOptions: string[];
+}
+
+/** Parse every line of a mountinfo file; malformed lines are counted, not thrown. */
+export function parseMountinfo(text: string): { mounts: MountEntry[]; malformed: number } {
+  const mounts: MountEntry[] = [];
+  let malformed = 0;
+  for (const raw of text.split('\n')) {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    if (line.trim() === '') continue;
+    const sep = line.indexOf(' - ');
+    const left = sep < 0 ? [] : line.slice(0, sep).split(' ');
+    const right = sep < 0 ? [] : line.slice(sep + 3).split(' ');
+    const id = Number(left[0]);
+    const parent = Number(left[1]);
+    if (left.length < 6 || right.length < 3 || !Number.isSafeInteger(id) || !Number.isSafeInteger(parent) || !/^\d+:\d+$/.test(left[2] as string)) {
+      malformed++;
+      continue;
+    }
+    mounts.push({
+      id,
+      parent,
+      device: left[2] as string,
+      root: unescapeOctal(left[3] as string),
+      mountPoint: unescapeOctal(left[4] as string),
+      options: (left[5] as string).split(','),
+      fstype: right[0] as string,
+      source: unescapeOctal(right[1] as string),
+      superOptions: (right[2] as string).split(','),
+    });
+  }
+  return { mounts, malformed };
+}
+
+/** A bind mount of a namespace file (`ip netns add`, CNI's `/var/run/netns/cni-…`), from mountinfo. */
+export interface NsfsMount {
+  type: string;
+  inode: number;
+  /** Where it is mounted, in the mount namespace whose mountinfo was read. */
+  mountPoint: string;
+}
+
+const NSFS_ROOT = /^([a-z_]+):\[(\d+)\]$/;
+
+/**
+ * The namespace files bind-mounted in a mount namespace: mounts of file system type `nsfs`
+ * (`proc` before Linux 3.19) whose root is a namespace (`net:[4026532614]`).
+ */
+export function nsfsMounts(entries: MountEntry[]): NsfsMount[] {
+  const out: NsfsMount[] = [];
+  for (const m of entries) {
+    if (m.fstype !== 'nsfs' && m.fstype !== 'proc') continue;
+    const hit = NSFS_ROOT.exec(m.root);
+    if (!hit) continue;
+    const inode = Number(hit[2]);
+    if (Number.isSafeInteger(inode)) out.push({ type: hit[1] as string, inode, mountPoint: m.mountPoint });
+  }
+  return out;
+}

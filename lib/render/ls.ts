@@ -1,6 +1,8 @@
 import { NsviewError, shorten, unknownPid } from '../errors.js';
+import { holderText, mountsIn } from '../model/holders.js';
 import { indexSnapshot } from '../model/index-snapshot.js';
-import type { Namespace, NsType, Snapshot } from '../model/types.js';
+import { namespaceRelations, relationOf, type NsRelation } from '../model/relations.js';
+import type { Namespace, NsHolder, NsType, Snapshot } from '../model/types.js';
 import { renderColumns } from './columns.js';
 import { podText } from './labels.js';
 import { commandLine, safe } from './safe.js';
@@ -10,6 +12,7 @@ import { styles, type RenderOptions } from './style.js';
 interface Row {
   ns: Namespace;
   snapshot: Snapshot;
+  relations: () => Map<string, NsRelation>;
 }
 
 /** One column of `nsview ls`: lsns's columns plus CONTAINER and POD. Columns are data: this table drives the view, `-o`, `--list-columns` and JSON. */
@@ -17,16 +20,35 @@ export interface LsColumn {
   name: string;
   help: string;
   right?: boolean;
-  json: 'number' | 'string';
-  get(row: Row): string | number | null;
+  json: 'number' | 'string' | 'holders';
+  /** What the snapshot must have read for it: holders (`mounts` or `all`). */
+  needs?: 'mounts' | 'all';
+  /** A value; several values (NSFS, HOLDERS) are lines of one cell, as lsns prints them. */
+  get(row: Row): string | number | null | string[];
 }
 
-const lowest = (r: Row) => indexSnapshot(r.snapshot).process(r.ns.pids[0] as number);
+const leader = (r: Row): number | undefined => r.ns.pids[0];
+const lowest = (r: Row) => {
+  const pid = leader(r);
+  return pid === undefined ? undefined : indexSnapshot(r.snapshot).process(pid);
+};
+
+/** lsns's PATH: where the namespace can be opened, `/proc/<pid>/ns/<type>` of its lowest pid, else its first holder's path. */
+function nsPath(r: Row): string | null {
+  const pid = leader(r);
+  if (pid !== undefined) return `/proc/${pid}/ns/${r.ns.type}`;
+  const h: NsHolder | undefined = r.ns.holders?.[0];
+  if (!h) return null;
+  if (h.kind === 'mount') return h.path;
+  if (h.kind === 'fd') return `/proc/${h.pid}/fd/${h.fd}`;
+  return `/proc/${h.pid}/ns/${r.ns.type}_for_children`;
+}
 
 /** The columns `nsview ls` knows, in `--list-columns` order. */
 export const LS_COLUMNS: LsColumn[] = [
   { name: 'NS', help: 'namespace identifier (inode number)', right: true, json: 'number', get: (r) => r.ns.inode },
   { name: 'TYPE', help: 'kind of namespace', json: 'string', get: (r) => r.ns.type },
+  { name: 'PATH', help: 'path to the namespace', json: 'string', get: nsPath },
   { name: 'NPROCS', help: 'number of processes in the namespace', right: true, json: 'number', get: (r) => r.ns.pids.length },
   { name: 'PID', help: 'lowest PID in the namespace', right: true, json: 'number', get: (r) => r.ns.pids[0] ?? null },
   { name: 'PPID', help: 'PPID of the PID', right: true, json: 'number', get: (r) => lowest(r)?.ppid ?? null },
@@ -37,13 +59,30 @@ export const LS_COLUMNS: LsColumn[] = [
     name: 'CONTAINER',
     help: 'container of the PID: its name, else runtime and short id',
     json: 'string',
-    get: (r) => { const c = indexSnapshot(r.snapshot).containerOf(r.ns.pids[0] as number); return c ? (c.name ?? `${c.runtime}:${c.id.slice(0, 12)}`) : null; },
+    get: (r) => { const pid = leader(r); const c = pid === undefined ? undefined : indexSnapshot(r.snapshot).containerOf(pid); return c ? (c.name ?? `${c.runtime}:${c.id.slice(0, 12)}`) : null; },
   },
   {
     name: 'POD',
     help: 'pod of the PID: namespace/name, else uid, else inferred name',
     json: 'string',
-    get: (r) => { const p = indexSnapshot(r.snapshot).podOf(r.ns.pids[0] as number); return p ? podText(p) : null; },
+    get: (r) => { const pid = leader(r); const p = pid === undefined ? undefined : indexSnapshot(r.snapshot).podOf(pid); return p ? podText(p) : null; },
+  },
+  { name: 'NETNSID', help: 'namespace ID as used by network subsystem (not in any file: always empty, see docs/cli.md)', right: true, json: 'number', get: () => null },
+  {
+    name: 'NSFS',
+    help: 'nsfs mountpoints of the namespace in the node\'s mount namespace (as lsns shows its own)',
+    json: 'string',
+    needs: 'mounts',
+    get: (r) => { const m = mountsIn(r.ns, r.snapshot.nodeNamespaces.mnt); return m.length ? m : null; },
+  },
+  { name: 'PNS', help: 'parent namespace identifier (inode number); empty where files cannot tell', right: true, json: 'number', get: (r) => relationOf(r.relations(), r.ns).parent },
+  { name: 'ONS', help: 'owner namespace identifier (inode number); empty where files cannot tell', right: true, json: 'number', get: (r) => relationOf(r.relations(), r.ns).owner },
+  {
+    name: 'HOLDERS',
+    help: 'what else keeps it alive: nsfs mounts in any mount namespace, open fds, *_for_children links',
+    json: 'holders',
+    needs: 'all',
+    get: (r) => { const h = (r.ns.holders ?? []).map((x) => holderText(x, r.ns.type)); return h.length ? h : null; },
   },
 ];
 
@@ -69,6 +108,8 @@ export interface LsOptions {
   noHeadings?: boolean;
   raw?: boolean;
   noTruncate?: boolean;
+  /** `-T`: a tree of namespaces (see {@link LsTree}). */
+  tree?: LsTree;
 }
 
 /**
@@ -117,28 +158,133 @@ function unknownNamespace(inode: number, root: string): NsviewError {
   return new NsviewError('not-found', say(root), undefined, say);
 }
 
-/** The `ls` table, as lsns prints it. */
+/** How `ls -T` nests namespaces, as lsns: under the parent namespace, the owning user namespace, or the namespace of the lowest pid's parent process. */
+export type LsTree = 'parent' | 'owner' | 'process';
+
+interface TreeNode {
+  ns: Namespace;
+  children: TreeNode[];
+}
+
+/** The listed namespaces as a forest for `-T`: each under its related row where that row is listed too, else at the top; order kept. */
+export function lsForest(s: Snapshot, list: Namespace[], tree: LsTree): TreeNode[] {
+  const nodes = list.map((ns) => ({ ns, children: [] as TreeNode[] }));
+  const byKey = new Map(nodes.map((n) => [`${n.ns.type}:${n.ns.inode}`, n]));
+  const relations = tree === 'process' ? undefined : namespaceRelations(s);
+  // For -T process: the last listed row whose lowest pid is a given process (lsns hangs children on a process's last row).
+  const rowOfPid = new Map<number, TreeNode>();
+  if (tree === 'process') for (const n of nodes) if (n.ns.pids[0] !== undefined) rowOfPid.set(n.ns.pids[0], n);
+  const ix = indexSnapshot(s);
+  const up = new Map<TreeNode, TreeNode>();
+  for (const n of nodes) {
+    let parent: TreeNode | undefined;
+    if (tree === 'process') {
+      const pid = n.ns.pids[0];
+      const ppid = pid === undefined ? null : ix.process(pid)?.ppid ?? null;
+      parent = ppid ? rowOfPid.get(ppid) : undefined;
+    } else {
+      const rel = relationOf(relations!, n.ns);
+      const inode = tree === 'parent' ? rel.parent : rel.owner;
+      parent = inode ? byKey.get(`${tree === 'parent' ? n.ns.type : 'user'}:${inode}`) : undefined;
+    }
+    if (parent && parent !== n) up.set(n, parent);
+  }
+  // A loop (only a hostile capture can make one) is cut where it closes: that row goes to the top.
+  for (const n of nodes) {
+    const seen = new Set<TreeNode>([n]);
+    for (let a = up.get(n); a; a = up.get(a)) {
+      if (seen.has(a)) {
+        up.delete(n);
+        break;
+      }
+      seen.add(a);
+    }
+  }
+  const roots: TreeNode[] = [];
+  for (const n of nodes) {
+    const p = up.get(n);
+    if (p) p.children.push(n);
+    else roots.push(n);
+  }
+  return roots;
+}
+
+/** Rows in display order with their tree prefixes (`├─`, `└─`, `│ `), depth first. */
+function flatten(roots: TreeNode[]): Array<{ ns: Namespace; prefix: string }> {
+  const out: Array<{ ns: Namespace; prefix: string }> = [];
+  const stack: Array<{ node: TreeNode; lead: string; glyph: string }> = [];
+  const push = (list: TreeNode[], lead: string, top: boolean): void => {
+    for (let i = list.length - 1; i >= 0; i--) {
+      const last = i === list.length - 1;
+      stack.push({ node: list[i] as TreeNode, lead, glyph: top ? '' : last ? '└─' : '├─' });
+    }
+  };
+  push(roots, '', true);
+  while (stack.length) {
+    const { node, lead, glyph } = stack.pop()!;
+    out.push({ ns: node.ns, prefix: lead + glyph });
+    const next = glyph === '' ? lead : lead + (glyph === '└─' ? '  ' : '│ ');
+    push(node.children, next, false);
+  }
+  return out;
+}
+
+const cellLines = (v: string | number | null | string[]): string[] => (Array.isArray(v) ? v : [String(v ?? '')]);
+
+/** The `ls` table, as lsns prints it; with `tree`, as `lsns -T`. */
 export function renderLs(s: Snapshot, o: LsOptions, r: RenderOptions): string {
   const cols = lsColumns(o.columns, o.outputAll);
-  // Values are raw (JSON escapes them as JSON does); the table escapes control bytes.
-  const rows = lsNamespaces(s, o).map((ns) => cols.map((c) => safe(String(c.get({ ns, snapshot: s }) ?? ''))));
+  const list = lsNamespaces(s, o);
+  const ordered = o.tree ? flatten(lsForest(s, list, o.tree)) : list.map((ns) => ({ ns, prefix: '' }));
+  // The tree is drawn in NS (parent, owner) or COMMAND (process) as lsns does; else in the first column.
+  let treeAt = o.tree ? cols.findIndex((c) => c.name === (o.tree === 'process' ? 'COMMAND' : 'NS')) : -1;
+  if (o.tree && treeAt < 0) treeAt = 0;
+  let relations: Map<string, NsRelation> | undefined;
+  const rel = (): Map<string, NsRelation> => (relations ??= namespaceRelations(s));
+  const rows: string[][] = [];
+  for (const { ns, prefix } of ordered) {
+    // Values are raw (JSON escapes them as JSON does); the table escapes control bytes.
+    const cells = cols.map((c) => cellLines(c.get({ ns, snapshot: s, relations: rel })).map(safe));
+    if (treeAt >= 0) cells[treeAt]![0] = prefix + cells[treeAt]![0];
+    if (o.raw) {
+      // Raw output keeps one line per namespace: several values are joined by an escaped newline, as lsns -r does.
+      rows.push(cells.map((c) => c.join('\\x0a')));
+      continue;
+    }
+    // Several values (NSFS, HOLDERS): the first on the row, the others on lines below it, as lsns prints them.
+    const height = Math.max(...cells.map((c) => c.length));
+    for (let i = 0; i < height; i++) rows.push(cells.map((c) => c[i] ?? ''));
+  }
   return renderColumns(
-    cols.map((c) => ({ header: c.name, right: c.right, trunc: c.name === 'COMMAND' })),
+    cols.map((c, i) => ({ header: c.name, right: c.right && i !== treeAt, trunc: c.name === 'COMMAND' })),
     rows,
     { noHeadings: o.noHeadings, raw: o.raw, width: o.noTruncate || o.raw ? 0 : r.width, header: styles(r).header },
   );
 }
 
-/** `ls --json`: the shape of `lsns -J -l`, `{"namespaces":[{"ns":…,"type":…,…}]}`. */
-export function lsJson(s: Snapshot, o: LsOptions): { namespaces: Array<Record<string, string | number | null>> } {
+/** One namespace as `ls --json` shows it. */
+type LsJsonValue = string | number | null | NsHolder[] | LsJsonRow[];
+/** A namespace's object in `ls --json`: lower-case column names (and `children` with `-T`). */
+export type LsJsonRow = Record<string, LsJsonValue>;
+
+/** `ls --json`: the shape of `lsns -J -l`, `{"namespaces":[{"ns":…,"type":…,…}]}`; with `tree`, nested `children` as `lsns -J -T`. */
+export function lsJson(s: Snapshot, o: LsOptions): { namespaces: LsJsonRow[] } {
   const cols = lsColumns(o.columns, o.outputAll);
-  return {
-    namespaces: lsNamespaces(s, o).map((ns) => {
-      const obj: Record<string, string | number | null> = {};
-      for (const c of cols) obj[c.name.toLowerCase()] = c.get({ ns, snapshot: s });
-      return obj;
-    }),
+  let relations: Map<string, NsRelation> | undefined;
+  const rel = (): Map<string, NsRelation> => (relations ??= namespaceRelations(s));
+  const row = (ns: Namespace): LsJsonRow => {
+    const obj: LsJsonRow = {};
+    for (const c of cols) {
+      const v = c.get({ ns, snapshot: s, relations: rel });
+      // lsns joins several values of a cell with newlines; HOLDERS is nsview's own: the holder objects.
+      obj[c.name.toLowerCase()] = c.json === 'holders' ? (ns.holders ?? null) : Array.isArray(v) ? v.join('\n') : v;
+    }
+    return obj;
   };
+  const list = lsNamespaces(s, o);
+  if (!o.tree) return { namespaces: list.map(row) };
+  const nest = (n: TreeNode): LsJsonRow => (n.children.length ? { ...row(n.ns), children: n.children.map(nest) } : row(n.ns));
+  return { namespaces: lsForest(s, list, o.tree).map(nest) };
 }
 
 /** `ls --list-columns`. */

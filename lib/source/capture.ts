@@ -5,7 +5,7 @@ import { CAPTURE_MANIFEST, createFsSource } from './fs-source.js';
 import { decodeEscaped } from './bytes.js';
 import { RefusedPath, pathNames, planTree, type TreeWriter, type WriteFs } from './write.js';
 import { CGROUP_FILES } from '../parse/cgroupfs.js';
-import { NS_LINK_NAMES } from '../parse/ns-link.js';
+import { NS_LINK_NAMES, isNsType, parseNsLink } from '../parse/ns-link.js';
 import { parseCgroupMounts } from '../parse/mountinfo.js';
 import { MAX_STATE_BYTES, STATE_DIRS, parsePodLogDir, parseRestartLog, reduceDockerConfig, reduceOciConfig } from '../parse/state-files.js';
 
@@ -99,6 +99,8 @@ function copyHost(tree: TreeWriter, from: Source, names: string[], mountinfo: Ui
   copy('/etc/passwd');
   write('/proc/self/mountinfo', mountinfo);
 
+  // Holders: one mountinfo per mount namespace (for its nsfs mounts) and every fd that is a namespace.
+  const mountinfoOf = new Set<string>();
   for (const name of names) {
     const dir = `/proc/${name}`;
     if (!copy(`${dir}/stat`)) continue;
@@ -114,7 +116,10 @@ function copyHost(tree: TreeWriter, from: Source, names: string[], mountinfo: Ui
         continue;
       }
       put(path, () => (tree.link(path, text), result.links++));
+      // The first process of each mount namespace whose mountinfo can be read stands for it.
+      if (n === 'mnt' && !mountinfoOf.has(text) && copy(`${dir}/mountinfo`)) mountinfoOf.add(text);
     }
+    copyNsFds(from, dir, (path, text) => put(path, () => (tree.link(path, text), result.links++)));
   }
 
   // cgroup trees: every cgroup mount point from mountinfo, each directory once (a mount
@@ -157,6 +162,31 @@ function copyHost(tree: TreeWriter, from: Source, names: string[], mountinfo: Ui
   const manifest = JSON.stringify({ format: 'nsview-capture', version: 1, denied }, null, 1) + '\n';
   tree.replace('/' + CAPTURE_MANIFEST, Buffer.from(manifest));
   return result;
+}
+
+/**
+ * The fds of a process that are namespaces (`/proc/<pid>/fd/3` → `net:[4026532614]`), as links
+ * with that text; other fds (files, sockets) are not copied. Fds that close meanwhile and
+ * processes that exit are passed over: they hold nothing any more.
+ */
+function copyNsFds(from: Source, dir: string, link: (path: string, text: string) => void): void {
+  let fds: string[];
+  try {
+    fds = from.readNames(`${dir}/fd`);
+  } catch {
+    return;
+  }
+  for (const fd of fds.filter((n) => /^\d+$/.test(n)).sort((a, b) => Number(a) - Number(b))) {
+    const path = `${dir}/fd/${fd}`;
+    let text: string;
+    try {
+      text = from.readLink(path);
+    } catch {
+      continue;
+    }
+    const ns = parseNsLink(text);
+    if (ns && isNsType(ns.type)) link(path, text);
+  }
 }
 
 /** Names in a directory, or none if it is not there (a runtime this host does not run); other failures are skipped. */

@@ -37,6 +37,8 @@ export interface HostSpec {
   processes: ProcSpec[];
   limits?: Record<string, { memory?: number | 'max'; cpu?: [number | 'max', number]; pids?: number | 'max' }>;
   cgroupDirs?: string[];
+  /** Extra `mountinfo` lines by mount namespace inode (nsfs bind mounts, volumes); every process gets the host's lines plus its namespace's. */
+  mounts?: Record<string, string[]>;
   files?: Record<string, string>;
   links?: Record<string, string>;
   remove?: string[];
@@ -111,6 +113,8 @@ export function specTree(spec: HostSpec): HostTree {
       members.get('unified')!.get(path)!.push(p.pid);
     }
     files[`${dir}/cgroup`] = lines.join('\n') + '\n';
+    const extra = ns.mnt === undefined ? undefined : spec.mounts?.[String(ns.mnt)];
+    files[`${dir}/mountinfo`] = files['/proc/self/mountinfo'] + (extra?.length ? extra.join('\n') + '\n' : '');
   }
   for (const [key, dirs] of members) {
     const base = mountDir(spec, key);
