@@ -11,13 +11,14 @@ const rank = { mount: 0, fd: 1, children: 2 } as const;
 
 function compareHolders(a: NsHolder, b: NsHolder): number {
   if (a.kind !== b.kind) return rank[a.kind] - rank[b.kind];
-  if (a.kind === 'mount' && b.kind === 'mount') return (a.mntns ?? 0) - (b.mntns ?? 0) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
+  // Mounts keep mountinfo's order within a mount namespace (the sort is stable), as lsns lists NSFS.
+  if (a.kind === 'mount' && b.kind === 'mount') return (a.mntns ?? 0) - (b.mntns ?? 0);
   if (a.kind === 'fd' && b.kind === 'fd') return a.pid - b.pid || a.fd - b.fd;
   return a.pid - b.pid;
 }
 
 /**
- * The namespaces with their holders: every namespace gets `holders` (mounts, fds and
+ * The namespaces with their holders: every namespace gets `holders` (mounts in mountinfo order, fds and
  * `*_for_children` links of processes not in it), and a namespace held only that way
  * is added with no pids, as newer `lsns` lists it. Returns new objects; the inputs are
  * not changed.

@@ -182,7 +182,7 @@ export function parseSnapshot(text: string, where = 'snapshot'): Snapshot {
   }
   if (!isObj(data)) return bad('top level is not an object');
   if (data.format !== SNAPSHOT_FORMAT) bad(`"format" is not "${SNAPSHOT_FORMAT}"`);
-  if (typeof data.version !== 'number' || !SNAPSHOT_VERSIONS_READ.includes(data.version)) bad(`unsupported version ${shown(data.version)} (this nsview reads ${SNAPSHOT_VERSIONS_READ.join(' and ')})`);
+  if (typeof data.version !== 'number' || !SNAPSHOT_VERSIONS_READ.includes(data.version)) bad(`unsupported version ${shown(data.version)} (this nsview reads ${SNAPSHOT_VERSIONS_READ.slice(0, -1).join(', ')} and ${SNAPSHOT_VERSIONS_READ.at(-1)})`);
   for (const key of ['scannedAt', 'root'] as const) if (!str(data[key])) bad(`"${key}" is not a string`);
   for (const key of ['processes', 'namespaces', 'hierarchies', 'containers', 'pods', 'warnings'] as const) {
     if (!Array.isArray(data[key])) bad(`"${key}" is not an array`);

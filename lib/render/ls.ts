@@ -70,7 +70,7 @@ export const LS_COLUMNS: LsColumn[] = [
   { name: 'NETNSID', help: 'namespace ID as used by network subsystem (not in any file: always empty, see docs/cli.md)', right: true, json: 'number', get: () => null },
   {
     name: 'NSFS',
-    help: 'nsfs mountpoints of the namespace in the node\'s mount namespace (as lsns shows its own)',
+    help: 'nsfs mountpoints in the node\'s mount namespace (as lsns shows its own); reads mounts, so namespaces held only by one are listed too',
     json: 'string',
     needs: 'mounts',
     get: (r) => { const m = mountsIn(r.ns, r.snapshot.nodeNamespaces.mnt); return m.length ? m : null; },
@@ -133,7 +133,7 @@ export function lsNamespaces(s: Snapshot, o: LsOptions): Namespace[] {
   if (o.ns !== undefined) {
     const inode = o.ns;
     list = list.filter((n) => n.inode === inode);
-    if (!list.length) throw unknownNamespace(inode, s.root);
+    if (!list.length) throw unknownNamespace(inode, s.root, s.coverage?.holders === 'all');
   }
   const types = new Set([...(o.types ?? []), ...(o.type ? [o.type] : [])]);
   if (types.size) list = list.filter((n) => types.has(n.type));
@@ -153,8 +153,8 @@ export function lsNamespaces(s: Snapshot, o: LsOptions): Namespace[] {
 }
 
 /** The error for a namespace inode a snapshot does not hold, naming the inode and where it was looked for (as {@link unknownPid}). */
-function unknownNamespace(inode: number, root: string): NsviewError {
-  const say = (w: string): string => `no namespace ${inode} in ${w === '/' ? 'this host' : shorten(w)}`;
+function unknownNamespace(inode: number, root: string, holders: boolean): NsviewError {
+  const say = (w: string): string => `no namespace ${inode} in ${w === '/' ? 'this host' : shorten(w)}${holders ? '' : ' (one held only by a mount or an fd is listed with --holders)'}`;
   return new NsviewError('not-found', say(root), undefined, say);
 }
 

@@ -216,6 +216,31 @@ export async function poll<T>(
   }
 }
 
+/**
+ * Remove a cgroup directory, retrying while its last processes leave (EBUSY); one already
+ * gone is fine. With `keepShared`, a directory that still has cgroups below it (a shared
+ * parent such as /kubepods.slice another run uses) is left. Throws if it stays busy for 5 s.
+ */
+export async function removeCgroupDir(dir: string, o: { keepShared?: boolean } = {}): Promise<void> {
+  await poll(
+    `rmdir ${JSON.stringify(dir)}`,
+    (s) => {
+      try {
+        fs.rmdirSync(dir);
+        return true;
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (code === 'ENOENT') return true;
+        if (o.keepShared && (code === 'ENOTEMPTY' || (code === 'EBUSY' && fs.readdirSync(dir, { withFileTypes: true }).some((e) => e.isDirectory())))) return true;
+        s.last = String(err);
+        return undefined;
+      }
+    },
+    5000,
+    20,
+  );
+}
+
 let clockTicks: number | undefined;
 
 /** Clock ticks per second (`getconf CLK_TCK`, nearly always 100). */
@@ -909,30 +934,8 @@ export class Lab {
       () => undefined,
     );
     const dirs = [...this.created].sort((a, b) => b.split('/').length - a.split('/').length);
-    for (const dir of dirs) {
-      try {
-        await poll(
-          `rmdir ${dir}`,
-          (s) => {
-            try {
-              fs.rmdirSync(dir);
-              return true;
-            } catch (err) {
-              const code = (err as NodeJS.ErrnoException).code;
-              if (code === 'ENOENT') return true;
-              // A shared parent (/kubepods) another run also uses: leave it.
-              if (code === 'ENOTEMPTY' || (code === 'EBUSY' && fs.readdirSync(dir, { withFileTypes: true }).some((e) => e.isDirectory()))) return true;
-              s.last = String(err);
-              return undefined;
-            }
-          },
-          5000,
-          20,
-        );
-      } catch (err) {
-        errors.push(String(err));
-      }
-    }
+    // A shared parent (/kubepods) another run also uses stays.
+    for (const dir of dirs) await removeCgroupDir(dir, { keepShared: true }).catch((err: unknown) => errors.push(String(err)));
     fs.rmSync(this.tmp, { recursive: true, force: true });
     process.off('exit', this.onExit);
     // Taken while the lock is held: once it is released, the next suite's lab may create a

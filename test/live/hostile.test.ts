@@ -14,7 +14,7 @@ import * as nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeRun, plainEnv, rawControls, realCmdline, realComm, run, stackTrace, worldReadableBuild, workClock, type Build, type RunResult } from '../helpers/cli.js';
-import { Lab, liveStatus, nsInode, poll, procStat, type LabHierarchy, type LabPod, closeLab } from '../helpers/lab.js';
+import { Lab, liveStatus, nsInode, poll, procStat, removeCgroupDir, type LabHierarchy, type LabPod, closeLab } from '../helpers/lab.js';
 
 const live = liveStatus(['lsns']);
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -223,21 +223,7 @@ describe.skipIf(!live.ok)('live: hostile process and cgroup names in every view'
         20,
       ).catch((e: unknown) => errors.push(String(e)));
       for (const dir of [...made].reverse()) {
-        await poll(
-          `rmdir ${JSON.stringify(dir)}`,
-          (s) => {
-            try {
-              fs.rmdirSync(dir);
-              return true;
-            } catch (err) {
-              if ((err as NodeJS.ErrnoException).code === 'ENOENT') return true;
-              s.last = String(err);
-              return undefined;
-            }
-          },
-          5000,
-          20,
-        ).catch((e: unknown) => errors.push(String(e)));
+        await removeCgroupDir(dir).catch((e: unknown) => errors.push(String(e)));
       }
       expect(await closeLab(lab), 'lab processes and cgroups left after close').toEqual({ alive: [], cgroups: [] });
       expect(errors, 'hostile processes and cgroups left behind').toEqual([]);

@@ -112,11 +112,11 @@ describe('issue 14.8: types of every field a view reads, keys as plain data', ()
 
 describe('issue 14.6/14.7: an error message echoes a value cut short', () => {
   it('a 50 MB version string', () => {
-    const text = JSON.stringify(good).replace('"version":2', () => `"version":"\\u001b[2J${'v'.repeat(50_000_000)}"`);
+    const text = JSON.stringify(good).replace('"version":3', () => `"version":"\\u001b[2J${'v'.repeat(50_000_000)}"`);
     const message = refusal(text);
     expect(message.length).toBeLessThan(400);
     // eslint-disable-next-line no-control-regex -- the message keeps the value raw; the CLI escapes it on the way out
-    expect(message).toMatch(/^snap\.json: not an nsview snapshot: unsupported version "\x1b\[2Jv+…v+" \(this nsview reads 1 and 2\)$/);
+    expect(message).toMatch(/^snap\.json: not an nsview snapshot: unsupported version "\x1b\[2Jv+…v+" \(this nsview reads 1, 2 and 3\)$/);
   });
 
   it('a version that is an object or an array is named by its kind', () => {

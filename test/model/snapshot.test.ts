@@ -42,7 +42,7 @@ describe('parseSnapshot', () => {
     ['not JSON', 'snap.json: not JSON', () => '{"format":'],
     ['an array', 'top level is not an object', () => '[]'],
     ['another format', '"format" is not "nsview-snapshot"', () => mutate((s) => (s.format = 'x'))],
-    ['a newer version', 'unsupported version 3', () => mutate((s) => (s.version = 3))],
+    ['a newer version', 'unsupported version 4', () => mutate((s) => (s.version = 4))],
     ['processes not an array', '"processes" is not an array', () => mutate((s) => (s.processes = 'nope'))],
     ['a process cgroup that is a number', 'processes[0] is malformed', () => mutate((s) => (s.processes[0].cgroups = { unified: 7 }))],
     ['a namespace of an unknown type', 'namespaces[0] is malformed', () => mutate((s) => (s.namespaces[0].type = 'bogus'))],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseCgroupMounts, type CgroupMount } from '../../lib/parse/mountinfo.js';
+import { nsfsMounts, parseCgroupMounts, parseMountinfo, type CgroupMount } from '../../lib/parse/mountinfo.js';
 
 const v1 = (mountPoint: string, controllers: string[], root = '/'): CgroupMount => ({ version: 1, mountPoint, root, controllers });
 const v2 = (mountPoint: string, root = '/'): CgroupMount => ({ version: 2, mountPoint, root, controllers: [] });
@@ -151,5 +151,52 @@ describe('mounts hidden by later mounts', () => {
   it('drops the hybrid trees when cgroup2 is mounted over /sys/fs/cgroup', () => {
     const text = [...hybrid, '63 23 0:38 / /sys/fs/cgroup rw,relatime - cgroup2 none rw'].join('\n');
     expect(parseCgroupMounts(text).mounts).toEqual([{ version: 2, mountPoint: '/sys/fs/cgroup', root: '/', controllers: [] }]);
+  });
+});
+
+describe('parseMountinfo', () => {
+  it('reads every field, with optional fields and escapes', () => {
+    const { mounts, malformed } = parseMountinfo(
+      '36 35 98:0 /mnt1 /mnt/my\\040disk rw,noatime master:1 shared:7 - ext3 /dev/root rw,errors=continue\n' +
+        '4610 29 0:4 net:[4026532614] /run/netns/cni-1 rw,nosuid - nsfs nsfs rw\n',
+    );
+    expect(malformed).toBe(0);
+    expect(mounts[0]).toEqual({
+      id: 36,
+      parent: 35,
+      device: '98:0',
+      root: '/mnt1',
+      mountPoint: '/mnt/my disk',
+      options: ['rw', 'noatime'],
+      fstype: 'ext3',
+      source: '/dev/root',
+      superOptions: ['rw', 'errors=continue'],
+    });
+    expect(mounts[1]?.root).toBe('net:[4026532614]');
+  });
+
+  it('counts malformed lines instead of throwing: no separator, too few fields, bad ids or device', () => {
+    const text = ['no separator here', '1 2 0:1 / - x', 'a 2 0:1 / /x rw - t s o', '1 2 zero / /x rw - t s o', '1 2 0:1 / /ok rw - t s o', '', '\r'].join('\n');
+    const { mounts, malformed } = parseMountinfo(text);
+    expect(mounts.map((m) => m.mountPoint)).toEqual(['/ok']);
+    expect(malformed).toBe(4);
+  });
+});
+
+describe('nsfsMounts', () => {
+  it('finds namespace files bind-mounted (nsfs, and proc before Linux 3.19), not other mounts', () => {
+    const { mounts } = parseMountinfo(
+      [
+        '41 26 0:4 net:[4026532176] /run/netns/a rw - nsfs nsfs rw',
+        '42 26 0:3 mnt:[4026532177] /old rw - proc proc rw',
+        '43 26 0:3 / /proc rw - proc proc rw',
+        '44 26 0:4 net:[notanumber] /bad rw - nsfs nsfs rw',
+        '45 26 0:50 net:[4026532178] /tmp/fake rw - tmpfs tmpfs rw',
+      ].join('\n'),
+    );
+    expect(nsfsMounts(mounts)).toEqual([
+      { type: 'net', inode: 4026532176, mountPoint: '/run/netns/a' },
+      { type: 'mnt', inode: 4026532177, mountPoint: '/old' },
+    ]);
   });
 });
