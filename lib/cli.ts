@@ -68,9 +68,10 @@ export function summariseWarnings(warnings: Warning[], isRoot: boolean): string 
   if (warnings.length === 0) return undefined;
   const count = (code: Warning['code']): number => warnings.filter((w) => w.code === code).length;
   const parts: string[] = [];
-  const denied = count('denied');
+  // Distinct processes: one can be denied twice (its namespace links, then its fds).
+  const denied = new Set(warnings.filter((w) => w.code === 'denied').map((w) => w.pid ?? w.path)).size;
   if (denied) parts.push(`${PLURAL(denied, 'process', 'processes')} not fully readable (permission denied)${isRoot ? '' : '; run as root for the full picture'}`);
-  const vanished = count('vanished');
+  const vanished = new Set(warnings.filter((w) => w.code === 'vanished').map((w) => w.pid ?? w.message)).size;
   if (vanished) parts.push(`${PLURAL(vanished, 'process', 'processes')} exited during the scan`);
   const bad = count('malformed') + count('unreadable') + count('too-large');
   if (bad) parts.push(`${PLURAL(bad, 'file', 'files')} malformed or unreadable`);

@@ -11,6 +11,8 @@ export { scan, scanSync, type ScanOptions } from './scan.js';
 export { diff, type DiffResult, type DiffSide, type NsComparison, type CgroupComparison, type Relation } from './model/diff.js';
 export { parseSnapshot, stringifySnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './model/snapshot.js';
 export { indexSnapshot, type SnapshotIndex } from './model/index-snapshot.js';
+export { findLeaks, type Leak, type LeakKind, type LeakReport } from './model/leaks.js';
+export { namespaceRelations, relationOf, type NsRelation } from './model/relations.js';
 export { findNode, commonAncestor } from './model/cgroup-tree.js';
 export { recogniseCgroupPath, type PathIdentity, type PathContainer, type PathPod, type PathMonitor } from './parse/cgroup-path.js';
 export { NsviewError, isNsviewError, type NsviewErrorCode } from './errors.js';

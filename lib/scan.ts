@@ -102,7 +102,7 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
   const holders = !readNs || !options.holders ? undefined : options.holders === 'mounts' ? 'mounts' : 'all';
   const first: ProcessReadOptions =
     profile === 'leaders'
-      ? { stat: false, status: false, cmdline: false, namespaces: readNs, childrenNs: holders !== undefined, cgroups: options.cgroups ?? false }
+      ? { stat: false, status: false, cmdline: false, namespaces: readNs, childrenNs: holders === 'all', cgroups: options.cgroups ?? false }
       : profile === 'tree'
         ? { stat: options.cmdline === false ? true : 'if-no-cmdline', status: false, cmdline: options.cmdline, namespaces: false, cgroups: false }
         : { namespaces: readNs, status: options.status, cmdline: options.cmdline, cgroups: options.cgroups };

@@ -50,17 +50,22 @@ export function applyNames(containers: Container[], pods: Pod[], facts: NameFact
     if (pod?.uid != null && said.pod?.name !== undefined && said.pod.namespace !== undefined) {
       add(pod.uid, { namespace: said.pod.namespace, name: said.pod.name, path: f.path });
     }
-    const sandbox = said.kind === 'sandbox' || c.role === 'sandbox';
+    // A container taken for the sandbox because the others share its namespaces, which the files
+    // say runs an app: the real sandbox is gone (its pause exited), and the pod has none.
+    const demoted = c.role === 'sandbox' && said.kind === 'container';
+    const sandbox = said.kind === 'sandbox' || (c.role === 'sandbox' && !demoted);
     // A sandbox's name in the files is the pod's (or cri-dockerd's `POD`): it has none of its own.
     const name = sandbox ? c.name : (said.containerName ?? c.name);
     // Restarts from the log directory when there is exactly one for the pod, else what the file says.
     const logs = pod?.uid != null ? facts.pods.get(pod.uid) : undefined;
     const log = logs?.length === 1 ? logs[0] : undefined;
     const restarts = name !== null && log ? (log.restarts.get(name) ?? null) : (said.attempt ?? null);
-    return { ...c, name, image: said.image ?? null, restarts: sandbox ? null : restarts, evidence: [f.path] };
+    return { ...c, ...(demoted ? { role: 'container' as const } : {}), name, image: said.image ?? null, restarts: sandbox ? null : restarts, evidence: [f.path] };
   });
+  const notSandbox = new Set(named.filter((c, i) => c.role === 'container' && containers[i]!.role === 'sandbox').map((c) => c.id));
 
-  const namedPods = pods.map((p): Pod => {
+  const namedPods = pods.map((pod): Pod => {
+    const p = pod.sandbox && notSandbox.has(pod.sandbox.id) ? { ...pod, sandbox: null } : pod;
     if (p.uid === null) return p;
     const list = candidates.get(p.uid);
     if (!list) return p;

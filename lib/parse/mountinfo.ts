@@ -150,3 +150,14 @@ export function nsfsMounts(entries: MountEntry[]): NsfsMount[] {
   }
   return out;
 }
+
+/**
+ * {@link nsfsMounts} of a mountinfo text, parsing only the lines that can be one (file
+ * system type `nsfs` or `proc`): a node's mount namespaces hold hundreds of other mounts.
+ * Malformed lines among those are counted.
+ */
+export function parseNsfsMounts(text: string): { mounts: NsfsMount[]; malformed: number } {
+  const lines = text.split('\n').filter((l) => l.includes(' - nsfs ') || l.includes(' - proc '));
+  const { mounts, malformed } = parseMountinfo(lines.join('\n'));
+  return { mounts: nsfsMounts(mounts), malformed };
+}

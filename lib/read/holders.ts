@@ -1,5 +1,5 @@
 import type { NsType, ProcessInfo, Warning } from '../model/types.js';
-import { nsfsMounts, parseMountinfo } from '../parse/mountinfo.js';
+import { parseNsfsMounts } from '../parse/mountinfo.js';
 import { isNsType, parseNsLink } from '../parse/ns-link.js';
 import { errorCode, type Source } from '../source/source.js';
 import { classify, reason } from './tolerate.js';
@@ -88,9 +88,9 @@ function readMounts(source: Source, mntns: number, pids: number[], facts: Holder
       if (classify(err) === 'vanished') continue;
       break;
     }
-    const { mounts, malformed } = parseMountinfo(text);
+    const { mounts, malformed } = parseNsfsMounts(text);
     if (malformed) warnings.push({ code: 'malformed', pid, path, message: `malformed ${path} (${malformed} line(s) skipped)` });
-    for (const m of nsfsMounts(mounts)) {
+    for (const m of mounts) {
       if (isNsType(m.type)) facts.mounts.push({ type: m.type, inode: m.inode, path: m.mountPoint, mntns, pid });
     }
     return undefined;

@@ -113,7 +113,8 @@ describe('reading holders under churn and hostile input', () => {
   });
 
   it('keeps hostile mount points as data: spaces, octal escapes and control bytes decoded, malformed lines counted', () => {
-    const mi = ['41 26 0:4 net:[4026532176] /run/a\\040b\\033[31m rw - nsfs nsfs rw', 'garbage line', '42 26 0:4 net:[4026532177] /old rw - proc proc rw'].join('\n');
+    // Only lines that can be nsfs mounts are parsed: other garbage does not matter to holders, a broken nsfs line is counted.
+    const mi = ['41 26 0:4 net:[4026532176] /run/a\\040b\\033[31m rw - nsfs nsfs rw', 'garbage line', 'x 26 0:4 net:[1] /bad rw - nsfs nsfs rw', '42 26 0:4 net:[4026532177] /old rw - proc proc rw'].join('\n');
     const warnings: Warning[] = [];
     const facts = readHolders(createMemorySource({ files: { '/proc/8/mountinfo': mi }, links: {} }), procs(8), { fds: false }, warnings);
     expect(facts.mounts.map((m) => m.path)).toEqual(['/run/a b\x1b[31m', '/old']);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { findLeaks } from '../../lib/model/leaks.js';
 import { which } from '../../lib/model/select.js';
 import type { Snapshot } from '../../lib/model/types.js';
 import { renderPods } from '../../lib/render/pods.js';
@@ -92,6 +93,19 @@ describe('names from state files', () => {
     expect(ctr(s, APP).name).toBeNull();
     expect(s.warnings.some((w) => w.code === 'conflict' && w.path === `${TASKS}/${APP}/config.json`)).toBe(true);
     expect(ctr(s, SIDECAR).name).toBe('sidecar');
+  });
+
+  it('a container taken for the sandbox by sharing, which its state file calls an app, is no sandbox: the pod has none', () => {
+    const spec = bareSeed();
+    const pause = spec.processes.find((p) => p.comm === 'pause')!;
+    const gone = { ...spec, processes: spec.processes.filter((p) => p !== pause), files: { ...spec.files, ...seedFiles() } };
+    const s = scanSync({ source: volumeSource(gone) });
+    expect(pod(s).sandbox).toBeNull();
+    expect([ctr(s, APP).role, ctr(s, SIDECAR).role]).toEqual(['container', 'container']);
+    expect([ctr(s, APP).name, ctr(s, SIDECAR).name]).toEqual(['app', 'sidecar']);
+    expect(findLeaks(s).leaks.filter((l) => l.kind === 'pod-without-sandbox').map((l) => l.pod)).toEqual([UID]);
+    // Without the files, the sharing alone cannot tell a surviving app from a sandbox.
+    expect(scanSync({ source: volumeSource({ ...gone, files: spec.files }) }).pods.find((p) => p.uid === UID)?.sandbox).not.toBeNull();
   });
 
   it('a stale log directory of an exited pod names nothing', () => {

@@ -429,3 +429,25 @@ describe('--from reads no more than a snapshot may hold', () => {
     }
   });
 });
+
+describe('a capture keeps what holds namespaces', () => {
+  it('copies one mountinfo per mount namespace and every namespace fd, so holders and leaks read back the same', async () => {
+    const { scenarioSource } = await import('../helpers/host.js');
+    const { findLeaks } = await import('../../lib/model/leaks.js');
+    const dest = join(tmp, `holders-${serial++}`);
+    const src = scenarioSource('holders');
+    const r = captureHost(dest, src);
+    // Only namespace fds are copied: not /dev/null, sockets or pipes.
+    expect(fs.readdirSync(join(dest, 'proc/400/fd'))).toEqual(['3']);
+    expect(fs.readlinkSync(join(dest, 'proc/400/fd/3'))).toBe('net:[4026532500]');
+    // One mountinfo per mount namespace (pid 1 stands for the node's), not one per process.
+    const withMountinfo = fs.readdirSync(join(dest, 'proc')).filter((p) => fs.existsSync(join(dest, 'proc', p, 'mountinfo')) && p !== 'self');
+    const direct = scanSync({ source: src, holders: 'all' });
+    expect(withMountinfo.length).toBe(new Set(direct.processes.map((p) => p.ns.mnt)).size);
+    const back = scanSync({ root: dest, holders: 'all' });
+    expect(back.namespaces).toEqual(direct.namespaces);
+    expect(back.warnings).toEqual([]);
+    expect(findLeaks(back)).toEqual(findLeaks(direct));
+    expect(r.skipped).toEqual([]);
+  });
+});
