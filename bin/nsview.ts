@@ -267,7 +267,10 @@ async function main(argv: string[]): Promise<number> {
         y
           .positional('pod', { type: 'string', describe: 'only this pod: namespace/name, name, or uid (prefix)' })
           .option('full', { alias: 'l', type: 'boolean', describe: 'do not cut the table to the width' })
+          .option('svg', { type: 'boolean', describe: 'a picture of the pods (sandbox, containers, shared namespaces and volumes) as one SVG document on stdout' })
+          .conflicts('svg', 'json')
           .example('$0 pods --demo', 'one row per pod; NET…USER columns say pod, ctr (container) or node')
+          .example('$0 pods default/foo --svg --demo > foo.svg', 'a picture of pod foo, for a browser')
           .example('$0 pods --json', '{"pods":[{"uid","name","qos","cgroup","sandbox","containers","namespaces"}]}'),
       async (a) => {
         let snap = await load(a, {});
@@ -276,7 +279,10 @@ async function main(argv: string[]): Promise<number> {
           const key = selectPod(snap, a.pod).key;
           snap = { ...snap, pods: snap.pods.filter((p) => p.key === key) };
         }
-        if (a.json) json(podsJson(snap));
+        if (a.svg) {
+          const { renderPodsSvg } = await import('../lib/render/svg.js');
+          out(renderPodsSvg(snap));
+        } else if (a.json) json(podsJson(snap));
         else out(renderPods(snap, fullWidth(a)));
       },
     )
@@ -325,7 +331,7 @@ async function main(argv: string[]): Promise<number> {
           .example('$0 which 1 --in api --demo', 'pid 1 inside container api, as a host pid'),
       async (a) => {
         const pids = (a.pid as string[]).map((p) => pidArg('<pid>', p));
-        const snap = await load(a, { limits: false });
+        const snap = await load(a, { limits: false, volumes: false });
         const [{ which }, { renderWhich }] = await Promise.all([import('../lib/model/select.js'), import('../lib/render/which.js')]);
         const answers = which(snap, pids, a.in);
         if (a.json) json({ pids: answers });

@@ -6,11 +6,13 @@ import { groupContainers, identifyProcess, type ProcessIdentity } from './model/
 import { groupNamespaces, nodeNamespaces } from './model/namespaces.js';
 import { attachHolders } from './model/holders.js';
 import { groupPods } from './model/pods.js';
+import { podVolumes } from './model/volumes.js';
 import { applyNames } from './model/names.js';
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './model/snapshot.js';
 import type { ProcessInfo, Snapshot, Warning } from './model/types.js';
 import { readCgroupMounts, readHierarchies, type HierarchySelection } from './read/cgroups.js';
 import { readHolders } from './read/holders.js';
+import { parseMountTable, readMountTables, type MountTable } from './read/mounts.js';
 import { readNameFacts } from './read/names.js';
 import { listPids, readInto, readProcesses, type ProcessReadOptions } from './read/processes.js';
 import { reason } from './read/tolerate.js';
@@ -57,6 +59,11 @@ export interface ScanOptions {
    * process's namespace fds. Namespaces held only that way are then listed, with no pids.
    */
   holders?: boolean | 'mounts' | 'all';
+  /**
+   * Read the mounts of every pod container's mount namespace and the node's (one `mountinfo`
+   * each) to find the pods' volumes and who mounts them (default: true with `profile: 'all'`).
+   */
+  volumes?: boolean;
 }
 
 /** The pids under the root's `/proc`; throws an {@link NsviewError} naming it if it is not a procfs. */
@@ -99,7 +106,7 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
   }
   const profile = options.profile ?? 'all';
   const readNs = options.namespaces !== false;
-  const holders = !readNs || !options.holders ? undefined : options.holders === 'mounts' ? 'mounts' : 'all';
+  const holders: 'mounts' | 'all' | undefined = !readNs || !options.holders ? undefined : options.holders === 'mounts' ? 'mounts' : 'all';
   const first: ProcessReadOptions =
     profile === 'leaders'
       ? { stat: false, status: false, cmdline: false, namespaces: readNs, childrenNs: holders === 'all', cgroups: options.cgroups ?? false }
@@ -220,10 +227,23 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
     const facts = readNameFacts(source, liveContainers, pods, warnings);
     ({ containers: named, pods } = applyNames(liveContainers, pods, facts, warnings));
   }
+  // Mount tables, once: of every mount namespace for holders, else of the node's and the pod containers' for volumes.
+  const volumes = readNs && (options.volumes ?? profile === 'all');
+  let tables: MountTable[] = [];
+  if (holders) tables = readMountTables(source, live, warnings);
+  else if (volumes && pods.length) {
+    const podIds = new Set(pods.flatMap((p) => p.containers));
+    const wanted = new Set<number>(nodeNs.mnt === undefined ? [] : [nodeNs.mnt]);
+    const byPid = new Map(live.map((p) => [p.pid, p]));
+    for (const c of named) if (podIds.has(c.id)) for (const pid of c.pids) { const m = byPid.get(pid)?.ns.mnt; if (m !== undefined) wanted.add(m); }
+    tables = readMountTables(source, live, warnings, wanted);
+  }
+  if (volumes) pods = podVolumes(pods, named, live, nodeNs.mnt, new Map(tables.map((t) => [t.mntns, parseMountTable(t, warnings)])));
   if (holders) {
     // What else holds namespaces: after the model, so a process that exited is not asked.
-    namespaces = attachHolders(namespaces, live, readHolders(source, live, { fds: holders === 'all' }, warnings));
+    namespaces = attachHolders(namespaces, live, readHolders(source, live, tables, { fds: holders === 'all' }, warnings));
   }
+  const coverage = { ...(holders ? { holders } : {}), ...(volumes ? { volumes: true } : {}) };
   return {
     format: SNAPSHOT_FORMAT,
     version: SNAPSHOT_VERSION,
@@ -231,7 +251,7 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
     root: source.root,
     processes: live,
     namespaces,
-    ...(holders ? { coverage: { holders } } : {}),
+    ...(holders || volumes ? { coverage } : {}),
     nodeNamespaces: nodeNs,
     hierarchies,
     containers: named,

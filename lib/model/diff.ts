@@ -2,6 +2,7 @@ import { unknownPid } from '../errors.js';
 import { qualifiedName } from './names.js';
 import { commonAncestor, compareHierarchyKeys } from './cgroup-tree.js';
 import { indexSnapshot } from './index-snapshot.js';
+import { containerVolumes } from './volumes.js';
 import { NS_TYPES, type NsType, type ProcessInfo, type Snapshot } from './types.js';
 
 /** One namespace type compared between two processes. */
@@ -55,6 +56,11 @@ export interface DiffResult {
   distinct: NsType[];
   /** One line: `same pod, different containers: share net, ipc, uts`. */
   verdict: string;
+  /**
+   * Pod volumes both processes' containers mount (same pod, different containers), each with
+   * where each side mounts it; `null` when not in one pod or the pod's volumes were not read.
+   */
+  volumes: Array<{ name: string; kind: string; a: Array<{ path: string; readOnly: boolean }>; b: Array<{ path: string; readOnly: boolean }> }> | null;
 }
 
 /**
@@ -100,7 +106,17 @@ export function diff(snapshot: Snapshot, pidA: number, pidB: number): DiffResult
   const relation = relate(sa, sb);
   const shared = namespaces.filter((n) => n.shared === true).map((n) => n.type);
   const distinct = namespaces.filter((n) => n.shared === false).map((n) => n.type);
-  return { a: sa, b: sb, namespaces, cgroups, relation, shared, distinct, verdict: verdict(relation, namespaces, sa, sb) };
+  const pod = sa.pod && sb.pod && sa.pod.key === sb.pod.key ? ix.pod(sa.pod.key) : undefined;
+  const va = pod && sa.container ? containerVolumes(pod, sa.container.id) : null;
+  const vb = pod && sb.container ? containerVolumes(pod, sb.container.id) : null;
+  const volumes =
+    va && vb
+      ? va.flatMap((v) => {
+          const w = vb.find((x) => x.name === v.name && x.kind === v.kind);
+          return w && sa.container!.id !== sb.container!.id ? [{ name: v.name, kind: v.kind, a: v.mounts, b: w.mounts }] : [];
+        })
+      : null;
+  return { a: sa, b: sb, namespaces, cgroups, relation, shared, distinct, verdict: verdict(relation, namespaces, sa, sb), volumes };
 }
 
 function relate(a: DiffSide, b: DiffSide): Relation {

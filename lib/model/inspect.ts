@@ -2,6 +2,7 @@ import { unknownPid } from '../errors.js';
 import { compareHierarchyKeys, findNode } from './cgroup-tree.js';
 import { limitsAt } from './containers.js';
 import { indexSnapshot } from './index-snapshot.js';
+import { containerVolumes, type ContainerVolume } from './volumes.js';
 import { NS_TYPES, type Limits, type NsType, type Snapshot } from './types.js';
 
 /** Everything nsview knows about one process. */
@@ -19,6 +20,8 @@ export interface InspectResult {
   cgroups: Array<{ hierarchy: string; path: string; limits: Limits | null }>;
   container: { id: string; runtime: string; name: string | null; image: string | null; restarts: number | null; role: string; cgroup: string; pids: number[]; limits: Limits | null; evidence: string[] } | null;
   pod: { key: string; uid: string | null; namespace: string | null; name: string | null; evidence: string[]; qos: string | null; cgroup: string | null; sandbox: { id: string; pid: number | null } | null; limits: Limits | null } | null;
+  /** The pod volumes its container mounts, with the other containers that mount them; `null` if not in a pod or volumes were not read. */
+  volumes: ContainerVolume[] | null;
 }
 
 /** Gather {@link InspectResult} for a pid; throws {@link NsviewError} for an unknown pid. */
@@ -56,6 +59,7 @@ export function inspectProcess(s: Snapshot, pid: number, maxShared = 20): Inspec
     pod: pod
       ? { key: pod.key, uid: pod.uid, namespace: pod.namespace ?? null, name: pod.name, evidence: pod.evidence ?? [], qos: pod.qos, cgroup: pod.cgroup, sandbox: pod.sandbox, limits: pod.limits ?? limitsAt(s.hierarchies, pod.cgroup) ?? null }
       : null,
+    volumes: pod && c ? containerVolumes(pod, c.id) : null,
   };
 }
 

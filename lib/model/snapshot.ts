@@ -111,7 +111,8 @@ const HOLDER: Check = (v) =>
     (v.kind === 'fd' && isInt(v.pid) && isCount(v.fd)) ||
     (v.kind === 'children' && isInt(v.pid)));
 const NAMESPACE = shape({ type: oneOf(NS_TYPES), inode: isInt, pids: intArray, holders: optional(arrayOf(HOLDER)) });
-const COVERAGE = optional(shape({ holders: optional(oneOf(['mounts', 'all'])) }));
+const COVERAGE = optional(shape({ holders: optional(oneOf(['mounts', 'all'])), volumes: optional(bool) }));
+const VOLUME = shape({ name: str, kind: str, source: strOrNull, mounts: arrayOf(shape({ container: str, path: str, readOnly: bool })) });
 const CONTAINER = shape({
   id: str,
   // `kubernetes`: what nsview 0.1.0 called `cri` (read back as `cri`).
@@ -142,6 +143,7 @@ const POD = shape({
   limits,
   namespace: optional(strOrNull),
   evidence: optional(arrayOf(str)),
+  volumes: optional(arrayOf(VOLUME)),
 });
 const WARNING = shape({
   code: oneOf(['vanished', 'denied', 'malformed', 'unreadable', 'cgroupns', 'too-large', 'conflict']),

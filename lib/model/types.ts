@@ -140,6 +140,34 @@ export interface Container {
   limits?: Limits;
 }
 
+/** One container's mount of a pod volume: where it sees it, and whether read-only. */
+export interface VolumeMount {
+  /** Container id (see {@link Container.id}). */
+  container: string;
+  /** Mount point inside the container. */
+  path: string;
+  readOnly: boolean;
+}
+
+/**
+ * What kind of volume: the kubelet volume plugin (`emptyDir`, `configMap`, `secret`,
+ * `projected`, `downwardAPI`, `csi`, or the plugin's own name such as `nfs`), `hostPath` (a
+ * directory of the node), or the files the kubelet gives every container (`etc-hosts`,
+ * `termination-log`).
+ */
+export type VolumeKind = string;
+
+/** A volume of a pod: one directory (or file) of the node that its containers mount, recognised from mountinfo. */
+export interface Volume {
+  /** The volume's name (`/var/lib/kubelet/pods/<uid>/volumes/<plugin>/<name>`), the node path of a hostPath, or the file's name. */
+  name: string;
+  kind: VolumeKind;
+  /** Where it is on the node, as the node's mount namespace sees it, when known. */
+  source: string | null;
+  /** Each container's mounts of it, by container id then path. */
+  mounts: VolumeMount[];
+}
+
 /** A Kubernetes pod (from the kubelet's cgroups) or a pod inferred from namespace sharing. */
 export interface Pod {
   /** Stable key: the uid for kubelet pods, `inferred:<name>` otherwise. */
@@ -167,6 +195,8 @@ export interface Pod {
   /** How the pod's containers hold each namespace type. */
   namespaces: Record<NsType, NsMode>;
   limits?: Limits;
+  /** The pod's volumes and who mounts them, when mounts were read ({@link Snapshot.coverage}); sorted by kind, then name. */
+  volumes?: Volume[];
 }
 
 /** A finding about the scan: never thrown, always returned. */
@@ -195,7 +225,7 @@ export interface Snapshot {
    * bind mounts, from one `mountinfo` per mount namespace) or `all` (also every process's
    * fds); absent, holders were not read, and a namespace held only by them is not listed.
    */
-  coverage?: { holders?: 'mounts' | 'all' };
+  coverage?: { holders?: 'mounts' | 'all'; volumes?: boolean };
   /** The node's (initial) namespace of each type: pid 1's, or the lowest readable pid's. */
   nodeNamespaces: Partial<Record<NsType, number>>;
   /** Cgroup hierarchies: the unified one first, then v1 by key. */

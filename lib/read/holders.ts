@@ -2,6 +2,7 @@ import type { NsType, ProcessInfo, Warning } from '../model/types.js';
 import { parseNsfsMounts } from '../parse/mountinfo.js';
 import { isNsType, parseNsLink } from '../parse/ns-link.js';
 import { errorCode, type Source } from '../source/source.js';
+import type { MountTable } from './mounts.js';
 import { classify, reason } from './tolerate.js';
 
 /** A namespace file bind-mounted somewhere: where, in which mount namespace, seen in whose mountinfo. */
@@ -27,75 +28,25 @@ export interface HolderFacts {
   fds: FdFact[];
 }
 
-/** How many processes of one mount namespace are tried for its mountinfo before giving up: each may exit first, and a capture holds one per namespace. */
-const TRIES = 64;
-
 /**
- * Read what holds namespaces besides their processes: the nsfs bind mounts of every mount
- * namespace (one `mountinfo` each, from its lowest pid that can still be read) and, with
+ * Read what holds namespaces besides their processes: the nsfs bind mounts in the mount
+ * tables (lib/read/mounts.ts: one `mountinfo` per mount namespace) and, with
  * `fds`, every process's open namespace fds (`/proc/<pid>/fd/*`). Processes that exit
  * meanwhile, fds closed between listing and reading, and denied reads are warnings or
  * skipped; nothing is thrown for one process.
  */
-export function readHolders(source: Source, processes: ProcessInfo[], o: { fds: boolean }, warnings: Warning[]): HolderFacts {
+export function readHolders(source: Source, processes: ProcessInfo[], tables: MountTable[], o: { fds: boolean }, warnings: Warning[]): HolderFacts {
   const facts: HolderFacts = { mounts: [], fds: [] };
-  // One mountinfo per mount namespace: the processes of each, in pid order.
-  const byMntns = new Map<number, number[]>();
-  // Kernel threads come last: their mountinfo reads empty or not at all.
-  for (const p of [...processes.filter((q) => !q.kernelThread), ...processes.filter((q) => q.kernelThread)]) {
-    const mnt = p.ns.mnt;
-    if (mnt === undefined) continue;
-    let list = byMntns.get(mnt);
-    if (!list) byMntns.set(mnt, (list = []));
-    if (list.length < TRIES) list.push(p.pid);
-  }
-  const missed: Array<{ mntns: number; path: string; err: unknown }> = [];
-  for (const [mntns, pids] of [...byMntns].sort((a, b) => a[0] - b[0])) {
-    const miss = readMounts(source, mntns, pids, facts, warnings);
-    if (miss) missed.push({ mntns, ...miss });
-  }
-  // One warning for every mount namespace whose mountinfo could not be read (its processes
-  // exited, or a capture made before holders were recorded), one per denied read.
-  const absent = missed.filter((m) => classify(m.err) === 'vanished');
-  if (absent.length) {
-    warnings.push({
-      code: 'unreadable',
-      path: absent[0]!.path,
-      message: `${absent.length} mount namespace(s) have no mountinfo to read (their processes exited, or the capture lacks it: ${absent[0]!.path}): their nsfs mounts are unknown`,
-    });
-  }
-  for (const m of missed) {
-    if (classify(m.err) === 'vanished') continue;
-    warnings.push({ code: classify(m.err) === 'denied' ? 'denied' : 'unreadable', path: m.path, message: `cannot read ${m.path} (mount namespace ${m.mntns}): ${reason(m.err)}` });
+  for (const t of tables) {
+    const { mounts, malformed } = parseNsfsMounts(t.text);
+    const path = `/proc/${t.pid}/mountinfo`;
+    if (malformed) warnings.push({ code: 'malformed', pid: t.pid, path, message: `malformed ${path} (${malformed} line(s) skipped)` });
+    for (const m of mounts) if (isNsType(m.type)) facts.mounts.push({ type: m.type, inode: m.inode, path: m.mountPoint, mntns: t.mntns, pid: t.pid });
   }
   if (o.fds) {
     for (const p of processes) if (!p.kernelThread) readFds(source, p.pid, facts, warnings);
   }
   return facts;
-}
-
-/** Read one mount namespace's nsfs mounts from the first of `pids` that can be read; what failed last if none could. */
-function readMounts(source: Source, mntns: number, pids: number[], facts: HolderFacts, warnings: Warning[]): { path: string; err: unknown } | undefined {
-  let last: { path: string; err: unknown } | undefined;
-  for (const pid of pids) {
-    const path = `/proc/${pid}/mountinfo`;
-    let text: string;
-    try {
-      text = source.readText(path, { names: true });
-    } catch (err) {
-      last = { path, err };
-      // Another process of the namespace may still be there; a denied read will be denied for all.
-      if (classify(err) === 'vanished') continue;
-      break;
-    }
-    const { mounts, malformed } = parseNsfsMounts(text);
-    if (malformed) warnings.push({ code: 'malformed', pid, path, message: `malformed ${path} (${malformed} line(s) skipped)` });
-    for (const m of mounts) {
-      if (isNsType(m.type)) facts.mounts.push({ type: m.type, inode: m.inode, path: m.mountPoint, mntns, pid });
-    }
-    return undefined;
-  }
-  return last;
 }
 
 function readFds(source: Source, pid: number, facts: HolderFacts, warnings: Warning[]): void {

@@ -53,7 +53,13 @@ export function renderDiff(d: DiffResult, r: RenderOptions): string {
       out.push(`  ${'common'.padStart(w)}  ${safe(g.common ?? '?')}`);
     }
   }
+  if (d.volumes?.length) {
+    for (const v of d.volumes) {
+      const at = (m: Array<{ path: string; readOnly: boolean }>): string => m.map((x) => `${safe(x.path)} ${x.readOnly ? 'ro' : 'rw'}`).join(', ');
+      out.push(`${st.header('VOLUME')} ${safe(v.name)} (${safe(v.kind)}): ${d.a.pid} at ${at(v.a)}; ${d.b.pid} at ${at(v.b)}`);
+    }
+  }
   out.push('');
-  out.push(safe(d.verdict));
+  out.push(safe(d.verdict) + (d.volumes?.length ? `; share ${d.volumes.length} volume(s)` : ''));
   return fitLines(out.join('\n'), r.width) + '\n';
 }

@@ -24,6 +24,16 @@ export function renderInspect(s: Snapshot, pid: number, r: RenderOptions): strin
   if (i.container) out.push(`${st.header('Container')} ${i.container.name !== null ? `${safe(i.container.name)} ` : ''}${safe(i.container.runtime)} ${safe(i.container.id)}${i.container.role === 'sandbox' ? ' (sandbox)' : ''}${i.container.image ? `\n  image ${safe(i.container.image)}` : ''}${i.container.restarts != null ? `\n  restarts ${i.container.restarts}` : ''}${i.container.evidence.length ? `\n  named by ${safe(i.container.evidence.join(', '))}` : ''}${i.container.runtime === 'cri' ? `\n  ${CRI_NOTE}` : ''}\n  cgroup ${safe(i.container.cgroup)}\n  pids ${i.container.pids.join(' ')}\n  limits ${formatLimits(i.container.limits ?? undefined)}`);
   else out.push(`${st.header('Container')} none (host process)`);
   if (i.pod) out.push(`${st.header('Pod')} ${i.pod.uid === null ? `${podName(i.pod)} (inferred)` : i.pod.name !== null && i.pod.namespace ? `${podName(i.pod)} ${safe(i.pod.uid)}` : safe(i.pod.uid)}  qos ${safe(i.pod.qos ?? '-')}\n  cgroup ${safe(i.pod.cgroup ?? '-')}\n  sandbox ${i.pod.sandbox ? `${safe(i.pod.sandbox.id.slice(0, 12))} pid ${i.pod.sandbox.pid ?? '?'}` : 'unknown'}\n  limits ${formatLimits(i.pod.limits ?? undefined)}`);
+  if (i.volumes?.length) {
+    const ix = indexSnapshot(s);
+    const label = (id: string): string => { const c = ix.container(id); return safe(c?.name ?? `${c?.runtime ?? '?'}:${id.slice(0, 12)}`); };
+    out.push(`${st.header('Volumes')}`);
+    for (const v of i.volumes) {
+      const mine = v.mounts.map((m) => `${safe(m.path)} ${m.readOnly ? 'ro' : 'rw'}`).join(', ');
+      const others = v.sharedWith.map((m) => `${label(m.container)}:${safe(m.path)} ${m.readOnly ? 'ro' : 'rw'}`).join(', ');
+      out.push(`  ${safe(v.name)} (${safe(v.kind)}) at ${mine}${others ? `; shared with ${others}` : ''}`);
+    }
+  }
   out.push('');
   const nsRows = i.namespaces.map((n) => [
     n.type,

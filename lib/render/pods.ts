@@ -35,6 +35,8 @@ export interface PodJson {
   limits: Pod['limits'] | null;
   /** The files that gave the pod's name. */
   evidence: string[];
+  /** Its volumes and who mounts them (`container`: the container's name, else its id); `null` when mounts were not read. */
+  volumes: Array<{ name: string; kind: string; source: string | null; mounts: Array<{ container: string; containerId: string; path: string; readOnly: boolean }> }> | null;
 }
 
 /** The containers of a pod, sandbox first. */
@@ -69,8 +71,35 @@ export function podsJson(s: Snapshot): { pods: PodJson[] } {
       namespaces: p.namespaces,
       limits: p.limits ?? null,
       evidence: p.evidence ?? [],
+      volumes: p.volumes
+        ? p.volumes.map((v) => ({
+            name: v.name,
+            kind: v.kind,
+            source: v.source,
+            mounts: v.mounts.map((m) => ({ container: indexSnapshot(s).container(m.container)?.name ?? m.container, containerId: m.container, path: m.path, readOnly: m.readOnly })),
+          }))
+        : null,
     })),
   };
+}
+
+/**
+ * The VOLUMES block under the pods table: per pod, each volume with who mounts it where,
+ * `data (emptyDir)  app:/data rw, sidecar:/logs ro`. Kubelet files every container gets
+ * (`etc-hosts`, termination logs) are left out; `pods --json` has them.
+ */
+function renderVolumes(s: Snapshot, r: RenderOptions): string {
+  const ix = indexSnapshot(s);
+  const rows: string[][] = [];
+  for (const p of s.pods) {
+    const shown = (p.volumes ?? []).filter((v) => v.kind !== 'etc-hosts' && v.kind !== 'termination-log');
+    shown.forEach((v, i) => {
+      const who = v.mounts.map((m) => { const c = ix.container(m.container); return `${c ? containerName(c) : safe(m.container.slice(0, 12))}:${safe(m.path)} ${m.readOnly ? 'ro' : 'rw'}`; });
+      rows.push([i === 0 ? podName(p) : '', `${safe(v.name)} (${safe(v.kind)})`, (who.length > 1 ? 'shared: ' : '') + who.join(', ')]);
+    });
+  }
+  if (!rows.length) return '';
+  return '\n' + renderColumns([{ header: 'POD' }, { header: 'VOLUME' }, { header: 'MOUNTED BY', trunc: true }], rows, { header: styles(r).header, width: r.width });
 }
 
 const TYPES = POD_NS_ORDER.filter((t) => t !== 'time');
@@ -105,5 +134,5 @@ export function renderPods(s: Snapshot, r: RenderOptions): string {
       ctrs.filter((c) => c.role !== 'sandbox').map(containerName).sort().join(',') || '-',
     ];
   });
-  return renderColumns(cols, rows, { header: styles(r).header, width: r.width });
+  return renderColumns(cols, rows, { header: styles(r).header, width: r.width }) + renderVolumes(s, r);
 }

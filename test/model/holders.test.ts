@@ -10,12 +10,16 @@ import { findLeaks } from '../../lib/model/leaks.js';
 import { FIRST_DYNAMIC_INODE, INITIAL_USER_NS, namespaceRelations } from '../../lib/model/relations.js';
 import { parseSnapshot, stringifySnapshot } from '../../lib/model/snapshot.js';
 import type { Namespace, ProcessInfo, Snapshot, Warning } from '../../lib/model/types.js';
-import { readHolders } from '../../lib/read/holders.js';
+import { readHolders as readHoldersOf } from '../../lib/read/holders.js';
+import { readMountTables } from '../../lib/read/mounts.js';
 import { emptyProcess } from '../../lib/read/processes.js';
 import { createMemorySource } from '../../lib/source/memory.js';
 import { sourceError, type Source } from '../../lib/source/source.js';
 import { loadSpec, scenarioSource } from '../helpers/host.js';
 import { faultySource } from '../helpers/faulty.js';
+
+/** Holders as the scan reads them: the mount tables first, then the holders in them and the fds. */
+const readHolders = (src: Source, procs: ProcessInfo[], o: { fds: boolean }, w: Warning[]) => readHoldersOf(src, procs, readMountTables(src, procs, w), o, w);
 
 interface Expect {
   healthy: string;
