@@ -88,7 +88,8 @@ export type MountTables = Map<number, MountEntry[]>;
  * it shared. Returns new pods; containers whose mount namespace was not read add nothing.
  */
 export function podVolumes(pods: Pod[], containers: Container[], processes: ProcessInfo[], nodeMnt: number | undefined, tables: MountTables): Pod[] {
-  const node = nodeIndex(nodeMnt === undefined ? [] : (tables.get(nodeMnt) ?? []));
+  const nodeTable = nodeMnt === undefined ? [] : (tables.get(nodeMnt) ?? []);
+  const node = nodeIndex(nodeTable);
   const byId = new Map(containers.map((c) => [c.id, c]));
   const procs = new Map(processes.map((p) => [p.pid, p]));
   const mntOf = (c: Container): number | undefined => {
@@ -106,7 +107,12 @@ export function podVolumes(pods: Pod[], containers: Container[], processes: Proc
       const mnt = mntOf(c);
       const table = mnt === undefined ? undefined : tables.get(mnt);
       if (!table) continue;
+      // A container that kept the node's root (no pivot_root) inherits every node mount at the same place: those are not volumes.
+      const rootOf = (t: MountEntry[]): string | undefined => { const r = t.find((m) => m.mountPoint === '/'); return r && `${r.device} ${r.root}`; };
+      const inherited = rootOf(table) !== undefined && rootOf(table) === rootOf(nodeTable) ? new Set(nodeTable.map((m) => `${m.device} ${m.root} ${m.mountPoint}`)) : undefined;
       for (const e of table) {
+        // A namespace file bind-mounted (nsfs) is a holder, not a volume.
+        if (e.fstype === 'nsfs' || inherited?.has(`${e.device} ${e.root} ${e.mountPoint}`)) continue;
         const source = nodePathOf(e, node);
         if (source === null) continue;
         const what = classifyNodePath(source);

@@ -217,7 +217,9 @@ function layoutPod(s: Snapshot, pod: Pod, lane: number): PodLayout {
     const lines = [v.name, ...(v.kind !== v.name ? [v.kind] : []), ...(v.source !== null && v.source !== v.name ? [v.source] : [])];
     const h = 2 * PAD + lines.length * LH - 2;
     if (mid !== Infinity) vy = Math.max(vy, Math.round(mid - h / 2));
-    lines.forEach((t, i) => L.texts.push({ x: volX + PAD, y: vy + PAD + 11 + i * LH, text: esc(t, vroom), cls: i ? 't-m' : 't-b' }));
+    // A node path says most at its end (`…/kubernetes.io~empty-dir/data`): cut it at the start.
+    const cut = (t: string, i: number): string => (i > 0 && t === v.source && t.length > vroom ? esc(`…${t.slice(t.length - vroom + 1)}`) : esc(t, vroom));
+    lines.forEach((t, i) => L.texts.push({ x: volX + PAD, y: vy + PAD + 11 + i * LH, text: cut(t, i), cls: i ? 't-m' : 't-b' }));
     L.rects.push({ x: volX, y: vy, w: VOL_W, h, cls: 'k-vol', data: `data-volume="${esc(v.name)}" data-kind="${esc(v.kind)}"` });
     const into = mountsAt.filter((m) => m.vol === vol);
     into.forEach((m, k) => {
@@ -292,7 +294,8 @@ export function renderPodsSvg(s: Snapshot, o: SvgOptions = {}): string {
   let lx = MARGIN;
   let ly = MARGIN + 30;
   if (pods.length) {
-    for (const [cls, label] of LEGEND) {
+    const drawsVolumes = pods.some((p) => (p.volumes ?? []).length > 0);
+    for (const [cls, label] of LEGEND.filter(([cls]) => drawsVolumes || !['k-vol', 'w-rw', 'w-ro'].includes(cls))) {
       const w = 26 + label.length * CW + 18;
       if (lx > MARGIN && lx + w > width - MARGIN) [lx, ly] = [MARGIN, ly + 22];
       const swatch = cls.startsWith('w-') ? `<path class="${cls}" d="M${lx} ${ly + 7}h20"/>` : `<rect class="${cls}" x="${lx}" y="${ly}" width="20" height="14" rx="3"/>`;
@@ -307,7 +310,8 @@ export function renderPodsSvg(s: Snapshot, o: SvgOptions = {}): string {
   const laneTop = y - 24;
   const groups: string[] = [];
   for (const l of layouts) {
-    const head = esc(`${podText(l.pod)}${l.pod.inferred ? ' (inferred)' : ''}`, chars(podW - 2 * PAD));
+    // The title is 15px: 15/12 of a text character wide.
+    const head = esc(`${podText(l.pod)}${l.pod.inferred ? ' (inferred)' : ''}`, Math.floor(((podW - 2 * PAD) / CW) * (12 / 15)));
     const modes = POD_NS_ORDER.filter((t) => !['pod', 'node', 'container'].includes(l.pod.namespaces[t])).map((t) => `${t} ${l.pod.namespaces[t] ?? 'unknown'}`);
     const sub = esc([l.pod.qos ?? 'qos unknown', ...limitsText(l.pod.limits), ...modes].join(' \u00b7 '), chars(podW - 2 * PAD));
     groups.push(

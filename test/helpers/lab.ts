@@ -10,6 +10,13 @@
  *   sandbox's pid namespace for shareProcessNamespace) whose child moves itself
  *   into the container's cgroup, then joins the sandbox's net/ipc/uts with
  *   `nsenter` and gets its own mount namespace with `unshare --mount`.
+ * - A container with `binds` (pod volumes) also gets a root of its own, as with
+ *   a real runtime: in its new mount namespace (made rprivate, so nothing
+ *   propagates to the node) a tmpfs holding a copy of `sleep` is mounted on a
+ *   directory under the lab's temporary directory, the node paths are
+ *   bind-mounted into it, and the processes are chrooted there. Its mountinfo
+ *   then shows that root and the binds only; all of it goes with the mount
+ *   namespace when the container's processes die.
  *
  * The wrapper that forks (unshare/nsenter, the "shim") stays in the node's
  * namespaces and cgroups, so a container's cgroup holds only the container's
@@ -241,6 +248,24 @@ export async function removeCgroupDir(dir: string, o: { keepShared?: boolean } =
   );
 }
 
+/**
+ * Remove paths a test created on the host, newest (deepest) last in `paths`: files, and
+ * directories only when empty (anything a runtime or someone else put there stays).
+ * Returns the paths still there.
+ */
+export function removeCreatedPaths(paths: string[]): string[] {
+  const left: string[] = [];
+  for (const p of [...paths].reverse()) {
+    try {
+      if (fs.lstatSync(p).isDirectory()) fs.rmdirSync(p);
+      else fs.unlinkSync(p);
+    } catch {
+      if (fs.existsSync(p)) left.push(p);
+    }
+  }
+  return left;
+}
+
 let clockTicks: number | undefined;
 
 /** Clock ticks per second (`getconf CLK_TCK`, nearly always 100). */
@@ -264,10 +289,31 @@ export function uptimeTicks(): number {
 /** Cgroup layouts the lab can build a pod in. */
 export type PodLayout = 'cgroupfs' | 'containerd' | 'crio' | 'docker';
 
+/** A node path bind-mounted into a container, as a runtime mounts a pod volume. */
+export interface BindSpec {
+  /** The node path (a directory or a file) that is mounted. */
+  source: string;
+  /** Where the container sees it: an absolute path in its own root, made there (`/data`). */
+  target: string;
+  /** Remount it read-only (`mount -o remount,bind,ro`). */
+  readOnly?: boolean;
+}
+
 /** One application container of a pod. */
 export interface ContainerSpec {
   /** Processes in the container (default 1): the main one and `procs - 1` children. */
   procs?: number;
+  /**
+   * Bind mounts, as a runtime mounts the pod's volumes. With any, the container gets a root of
+   * its own: in its new mount namespace, `mount --make-rprivate /`, a tmpfs on a directory
+   * under {@link Lab.tmp} holding a copy of `sleep` (and its libraries), each `target` made in
+   * it and `source` bind-mounted there (then remounted read-only with `readOnly`), and the
+   * processes `chroot`ed into it. The container's mountinfo then shows its tmpfs root at `/` and
+   * the binds at their targets, nothing of the node's other mounts; nothing is created on the
+   * node outside the lab's directory, and the mounts go with the namespace when the container's
+   * processes die. The lab checks each bind is in place (and read-only or not) before it returns.
+   */
+  binds?: BindSpec[];
 }
 
 /** A pod to build. */
@@ -284,6 +330,12 @@ export interface PodSpec {
   qos?: QosClass;
   /** A static pod: the kubelet names it by a 32-hex hash of its manifest instead of a UUID. */
   staticPod?: boolean;
+  /**
+   * The pod's UID (kubelet layouts only; default a random UUID, or a random 32-hex hash for a
+   * static pod), so node files named by it (`/var/lib/kubelet/pods/<uid>/volumes/…`) can be made
+   * before the pod starts. Lower-case; a UUID, or 32 hex digits with `staticPod`.
+   */
+  uid?: string;
   /** The sandbox runs a copy of sleep named `pause` (default) or plain `sleep`. */
   sandbox?: 'pause' | 'sleep';
   /** Containers join the sandbox's pid namespace. */
@@ -579,8 +631,16 @@ export class Lab {
     const sleep = which('sleep') as string;
     const join = spec.hostNetwork ? ['--ipc'] : spec.layout === 'docker' ? ['--net', '--ipc'] : ['--net', '--ipc', '--uts'];
     const own = spec.layout === 'docker' && !spec.hostNetwork ? ['--mount', '--uts'] : ['--mount'];
-    const inner = `i=1; while [ $i -lt ${n} ]; do ${sleep} infinity & i=$((i+1)); done; exec ${sleep} infinity`;
-    const script = `${Lab.MOVE}exec nsenter -t ${sandboxPid} ${join.join(' ')} -- unshare ${own.join(' ')} -- sh -c '${inner}'`;
+    const binds = c.binds ?? [];
+    let script: string;
+    if (binds.length === 0) {
+      const inner = `i=1; while [ $i -lt ${n} ]; do ${sleep} infinity & i=$((i+1)); done; exec ${sleep} infinity`;
+      script = `${Lab.MOVE}exec nsenter -t ${sandboxPid} ${join.join(' ')} -- unshare ${own.join(' ')} -- sh -c '${inner}'`;
+    } else {
+      // The mounts are made by a script file (the paths need no quoting inside quotes), run in the new mount namespace.
+      const file = this.rootScript(id, binds, n);
+      script = `${Lab.MOVE}exec nsenter -t ${sandboxPid} ${join.join(' ')} -- unshare ${own.join(' ')} -- sh ${shellQuote(file)}`;
+    }
     const files = this.procsFiles(cgroup);
     const argv = spec.shareProcessNamespace
       ? ['setpriv', '--pdeathsig', 'KILL', 'nsenter', '-t', String(sandboxPid), '--pid', '--', 'setpriv', '--pdeathsig', 'KILL', 'sh', '-c', script, 'sh', ...files]
@@ -588,7 +648,98 @@ export class Lab {
     const pids = await this.startIn(cgroup, argv, n, 'sleep', `container ${id.slice(0, 12)}`);
     // The main process is the one the wrapper forked (the others are its children).
     const main = pids.find((p) => !pids.includes(procStat(p)?.ppid ?? -1)) ?? (pids[0] as number);
+    if (binds.length) this.checkBinds(id, pids, binds);
     return { id, role: 'container', cgroup, pids, mainPid: main, comm: 'sleep' };
+  }
+
+  /** A root for containers with binds: `sleep` as `/bin/sleep`, with the libraries `ldd` names, at their paths. Made once. */
+  private rootTemplate(): string {
+    const dir = nodePath.join(this.tmp, 'rootfs');
+    if (fs.existsSync(dir)) return dir;
+    const sleep = which('sleep') as string;
+    const libs = new Set<string>();
+    const ldd = which('ldd');
+    if (ldd) {
+      // A static sleep has none ("not a dynamic executable", exit 1).
+      const r = spawnSync(ldd, [sleep], { encoding: 'utf8', timeout: 10_000 });
+      for (const m of (r.stdout ?? '').matchAll(/(\/\S+) \(0x[0-9a-f]+\)/g)) libs.add(m[1] as string);
+    }
+    const staging = `${dir}.tmp`;
+    fs.mkdirSync(nodePath.join(staging, 'bin'), { recursive: true });
+    fs.copyFileSync(sleep, nodePath.join(staging, 'bin', 'sleep'));
+    fs.chmodSync(nodePath.join(staging, 'bin', 'sleep'), 0o755);
+    for (const lib of libs) {
+      const to = nodePath.join(staging, lib);
+      fs.mkdirSync(nodePath.dirname(to), { recursive: true });
+      // copyFileSync follows a symlinked library to its file.
+      fs.copyFileSync(lib, to);
+      fs.chmodSync(to, 0o755);
+    }
+    const probe = spawnSync('chroot', [staging, '/bin/sleep', '0'], { encoding: 'utf8', timeout: 10_000 });
+    if (probe.status !== 0) throw new Error(`lab: a copy of sleep does not run in a root of its own (${[...libs].join(', ') || 'no libraries found'}): ${(probe.stderr ?? '').trim() || String(probe.error ?? probe.status)}`);
+    fs.renameSync(staging, dir);
+    return dir;
+  }
+
+  /** Write the script a container with binds runs in its new mount namespace (see {@link ContainerSpec.binds}); returns its path. */
+  private rootScript(id: string, binds: BindSpec[], procs: number): string {
+    for (const b of binds) {
+      if (!nodePath.isAbsolute(b.source) || !nodePath.isAbsolute(b.target)) throw new Error(`lab: bind ${JSON.stringify(b)}: source and target must be absolute`);
+      if (nodePath.normalize(b.target) === '/' || b.target.split('/').includes('..')) throw new Error(`lab: bind target ${JSON.stringify(b.target)} must be a path below the container's root`);
+      if (!fs.existsSync(b.source)) throw new Error(`lab: bind source ${b.source} does not exist`);
+    }
+    const template = this.rootTemplate();
+    const root = nodePath.join(this.tmp, `root-${id.slice(0, 12)}`);
+    fs.mkdirSync(root);
+    const q = shellQuote;
+    const lines = [
+      'set -e',
+      // Nothing mounted here may reach the node's mount namespace.
+      'mount --make-rprivate /',
+      `mount -t tmpfs -o size=16m,mode=755 nsview-lab-root ${q(root)}`,
+      `cp -a ${q(`${template}/.`)} ${q(`${root}/`)}`,
+    ];
+    for (const b of binds) {
+      const at = q(root + nodePath.normalize(b.target));
+      lines.push(
+        `if [ -d ${q(b.source)} ]; then mkdir -p ${at}; else mkdir -p "$(dirname ${at})"; : > ${at}; fi`,
+        `mount --bind ${q(b.source)} ${at}`,
+      );
+      if (b.readOnly) lines.push(`mount -o remount,bind,ro ${at}`);
+    }
+    lines.push(`i=1; while [ $i -lt ${procs} ]; do chroot ${q(root)} /bin/sleep infinity & i=$((i+1)); done`, `exec chroot ${q(root)} /bin/sleep infinity`);
+    const file = nodePath.join(this.tmp, `container-${id.slice(0, 12)}.sh`);
+    fs.writeFileSync(file, `${lines.join('\n')}\n`);
+    return file;
+  }
+
+  /** The lab's own check that a container's binds are in place: each target mounted, read-only as asked, in every process's mountinfo. */
+  private checkBinds(id: string, pids: number[], binds: BindSpec[]): void {
+    const problems: string[] = [];
+    for (const pid of pids) {
+      let text: string;
+      try {
+        text = fs.readFileSync(`/proc/${pid}/mountinfo`, 'utf8');
+      } catch (err) {
+        problems.push(`pid ${pid}: ${String(err)}`);
+        continue;
+      }
+      const mounts = text
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const f = line.split(' ');
+          return { point: (f[4] ?? '').replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))), options: (f[5] ?? '').split(',') };
+        });
+      if (!mounts.some((m) => m.point === '/')) problems.push(`pid ${pid}: no root mount`);
+      for (const b of binds) {
+        // The last mount on a point is the one seen.
+        const m = mounts.filter((x) => x.point === nodePath.normalize(b.target)).pop();
+        if (!m) problems.push(`pid ${pid}: nothing mounted at ${b.target}`);
+        else if (m.options.includes('ro') !== Boolean(b.readOnly)) problems.push(`pid ${pid}: ${b.target} is ${m.options.includes('ro') ? 'ro' : 'rw'}`);
+      }
+    }
+    if (problems.length) throw new Error(`lab: container ${id.slice(0, 12)}'s binds came out wrong:\n  ${problems.join('\n  ')}`);
   }
 
   private async startMonitor(cgroup: string, id: string): Promise<LabMonitor> {
@@ -610,7 +761,13 @@ export class Lab {
     const layout = spec.layout;
     const kubelet = layout !== 'docker';
     const qos: QosClass | null = kubelet ? (spec.qos ?? 'burstable') : null;
-    const uid = kubelet ? (spec.staticPod ? hex(16) : randomUUID()) : null;
+    if (spec.uid !== undefined) {
+      if (!kubelet) throw new Error('lab: a docker pod has no uid');
+      const form = spec.staticPod ? /^[0-9a-f]{32}$/ : /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+      if (!form.test(spec.uid)) throw new Error(`lab: uid ${JSON.stringify(spec.uid)} is not ${spec.staticPod ? '32 hex digits' : 'a lower-case UUID'}`);
+      if (this.pods.some((p) => p.uid === spec.uid)) throw new Error(`lab: a pod with uid ${spec.uid} exists already`);
+    }
+    const uid = kubelet ? (spec.uid ?? (spec.staticPod ? hex(16) : randomUUID())) : null;
     const uid_ = uid?.replace(/-/g, '_') ?? '';
     let cgroup: string;
     let runtime: Runtime;
@@ -944,6 +1101,11 @@ export class Lab {
     await this.releaseLock();
     if (errors.length) throw new Error(`lab: teardown left things behind:\n  ${errors.join('\n  ')}`);
   }
+}
+
+/** Quote a word for sh. */
+function shellQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
 /** A v1 cpuset cgroup starts with no cpus and mems, and no process can join it: copy the parent's. */

@@ -216,7 +216,9 @@ describe.skipIf(!linux)('live: hostile capture directories', () => {
     {
       name: 'no mountinfo',
       make: (root) => {
+        // None at all: not the reader's, nor any process's (which a reader may fall back to).
         fs.rmSync(`${root}/proc/self/mountinfo`);
+        for (const pid of fs.readdirSync(`${root}/proc`)) fs.rmSync(`${root}/proc/${pid}/mountinfo`, { force: true });
         return [{ path: '/proc/self/mountinfo', as: /\/proc\/(self|1)\/mountinfo/ }];
       },
       exit: { tree: 1 },

@@ -11,7 +11,7 @@ import * as nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanSync, type Snapshot } from '../../lib/index.js';
-import { Lab, closeLab, liveStatus, type LabPod } from '../helpers/lab.js';
+import { Lab, closeLab, liveStatus, type LabPod, removeCreatedPaths } from '../helpers/lab.js';
 
 const live = liveStatus();
 const bin = fileURLToPath(new URL('../../dist/bin/nsview.js', import.meta.url));
@@ -35,19 +35,8 @@ function put(path: string, text: string): void {
   fs.writeFileSync(path, text, { flag: 'wx' });
   created.push(path);
 }
-function removeCreated(): string[] {
-  const left: string[] = [];
-  for (const p of created.reverse()) {
-    try {
-      // Directories are removed only when empty: anything a runtime put there stays.
-      if (fs.lstatSync(p).isDirectory()) fs.rmdirSync(p);
-      else fs.unlinkSync(p);
-    } catch {
-      if (fs.existsSync(p)) left.push(p);
-    }
-  }
-  return left;
-}
+/** Remove what {@link created} lists (see removeCreatedPaths); returns what is still there. */
+const removeCreated = (): string[] => removeCreatedPaths(created);
 
 const NS = `nsview-live-${randomBytes(3).toString('hex')}`;
 

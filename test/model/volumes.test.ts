@@ -115,6 +115,14 @@ describe('podVolumes', () => {
     expect(JSON.stringify(out!.volumes)).not.toMatch(/sandbox|unread|kcore|cgroup/);
   });
 
+  it('a container that kept the node\'s root inherits the node\'s mounts: those and nsfs files are not volumes, its own binds are', () => {
+    const nodeLines = ['20 1 8:1 / / rw - ext4 /dev/sda1 rw', '21 20 8:2 / /srv/data rw - ext4 /dev/sdb1 rw', '22 20 0:4 net:[4026532176] /run/netns/x rw - nsfs nsfs rw'];
+    const own = ['20 1 8:1 / / rw - ext4 /dev/sda1 rw', '21 20 8:2 / /srv/data rw - ext4 /dev/sdb1 rw', '22 20 0:4 net:[4026532176] /run/netns/x rw - nsfs nsfs rw', '23 20 8:1 /srv/logs /logs ro - ext4 /dev/sda1 rw'];
+    const t = new Map([[1000, parseMountinfo(nodeLines.join('\n')).mounts], [1011, parseMountinfo(own.join('\n')).mounts]]);
+    const [p] = podVolumes([{ ...pod, containers: ['app'] }], [ctr('app', [11])], [proc(1, 1000), proc(11, 1011)], 1000, t);
+    expect(p!.volumes!.map((v) => `${v.kind} ${v.name}`)).toEqual(['hostPath /srv/logs']);
+  });
+
   it('does not change its inputs', () => {
     expect(pod.volumes).toBeUndefined();
   });

@@ -80,10 +80,11 @@ describe('ls <namespace>', () => {
   it('an inode the snapshot does not hold is an error naming it, in one line', () => {
     const err = thrown(() => renderLs(s, { ns: 4026599999 }, plain));
     expect(err.code).toBe('not-found');
-    expect(err.message).toBe('no namespace 4026599999 in this host');
+    expect(err.message).toBe('no namespace 4026599999 in this host (one held only by a mount or an fd is listed with --holders)');
+    expect(thrown(() => renderLs({ ...s, coverage: { holders: 'all' } }, { ns: 4026599999 }, plain)).message).toBe('no namespace 4026599999 in this host');
     expect(thrown(() => lsJson(s, { ns: 12345 })).message).toContain('12345');
     const captured = { ...s, root: '/tmp/capture' };
-    expect(thrown(() => lsJson(captured, { ns: 12345 })).message).toBe('no namespace 12345 in /tmp/capture');
+    expect(thrown(() => lsJson(captured, { ns: 12345 })).message).toBe('no namespace 12345 in /tmp/capture (one held only by a mount or an fd is listed with --holders)');
   });
 });
 
