@@ -94,7 +94,8 @@ function renderVolumes(s: Snapshot, r: RenderOptions): string {
   for (const p of s.pods) {
     const shown = (p.volumes ?? []).filter((v) => v.kind !== 'etc-hosts' && v.kind !== 'termination-log');
     shown.forEach((v, i) => {
-      const who = v.mounts.map((m) => { const c = ix.container(m.container); return `${c ? containerName(c) : safe(m.container.slice(0, 12))}:${safe(m.path)} ${m.readOnly ? 'ro' : 'rw'}`; });
+      // By the names shown, then path: the model orders by container id.
+      const who = v.mounts.map((m) => { const c = ix.container(m.container); return `${c ? containerName(c) : safe(m.container.slice(0, 12))}:${safe(m.path)} ${m.readOnly ? 'ro' : 'rw'}`; }).sort();
       rows.push([i === 0 ? podName(p) : '', `${safe(v.name)} (${safe(v.kind)})`, (who.length > 1 ? 'shared: ' : '') + who.join(', ')]);
     });
   }

@@ -200,7 +200,11 @@ describe('views', () => {
   it('--demo renders a small Kubernetes node', () => {
     const r = run(['pods', '--demo']);
     expect(r.code).toBe(0);
-    expect(r.out.trim().split('\n')).toHaveLength(6);
+    const [table, volumes] = r.out.trim().split('\n\n');
+    expect(table!.split('\n')).toHaveLength(6);
+    // default/foo's volumes: a configMap, the emptyDir its app and sidecar share, the service-account token.
+    expect(volumes!.split('\n')).toHaveLength(4);
+    expect(volumes).toMatch(/logs \(emptyDir\)\s+shared: app:\/var\/log\/app rw, sidecar:\/logs ro/);
     expect(run(['tree', '--demo', '--root', tmp]).code).toBe(2);
   });
 });

@@ -74,7 +74,9 @@ describe('selectors and names in views', () => {
     for (const sel of ['default/foo', 'foo', '5ba81f02']) {
       const one = run(['pods', sel]);
       expect(one.code, sel).toBe(0);
-      expect(one.out.trim().split('\n'), sel).toHaveLength(2);
+      // The header and the pod; then its volumes below a blank line.
+      expect(one.out.trim().split('\n\n')[0]!.split('\n'), sel).toHaveLength(2);
+      expect(one.out, sel).toContain('logs (emptyDir)');
     }
     const none = run(['pods', 'nope']);
     expect(none.code).toBe(1);
