@@ -6,7 +6,21 @@ import tseslint from 'typescript-eslint';
 const fs = ['fs', 'node:fs', 'fs/promises', 'node:fs/promises', 'fast-glob', 'memfs', 'child_process', 'node:child_process'];
 const cli = ['yargs', 'yargs/helpers'];
 const render = ['chalk', 'table'];
-const restrict = (names) => ({
+/**
+ * The house's layers, bottom up: lib/types.ts and lib/errors.ts, source (the file system),
+ * parse (pure text → records), read (source + parse → facts and warnings), model (facts →
+ * the snapshot, pure), render (snapshot → strings), then lib/scan.ts, lib/cli.ts and
+ * lib/index.ts, and bin/. A layer imports only from the ones below it.
+ */
+const above = {
+  source: ['parse', 'read', 'model', 'render'],
+  parse: ['source', 'read', 'model', 'render'],
+  read: ['model', 'render'],
+  model: ['source', 'read', 'render'],
+  render: ['source', 'read'],
+};
+const TOP = ['../scan.js', '../cli.js', '../index.js', '../demo/*'];
+const restrict = (names, layer) => ({
   'no-restricted-imports': [
     'error',
     {
@@ -14,6 +28,14 @@ const restrict = (names) => ({
         name,
         message: 'layers: fs only in lib/source, yargs only in bin, chalk/table only in lib/render',
       })),
+      patterns: layer
+        ? [
+            {
+              group: [...(above[layer] ?? []).map((l) => `../${l}/*`), ...TOP],
+              message: `layers: lib/${layer} imports only from the layers below it (types, errors, ${['source', 'parse', 'read', 'model'].slice(0, ['source', 'parse', 'read', 'model', 'render'].indexOf(layer)).join(', ') || 'nothing else'})`,
+            },
+          ]
+        : [],
     },
   ],
 });
@@ -27,8 +49,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
-  { files: ['lib/parse/**', 'lib/model/**', 'lib/read/**', 'lib/*.ts'], rules: restrict([...fs, ...cli, ...render]) },
-  { files: ['lib/render/**'], rules: restrict([...fs, ...cli]) },
-  { files: ['lib/source/**'], rules: restrict([...cli, ...render]) },
+  { files: ['lib/*.ts'], rules: restrict([...fs, ...cli, ...render]) },
+  { files: ['lib/types.ts', 'lib/errors.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['./*'], message: 'layers: types and errors are the bottom: they import nothing of the project' }] }] } },
+  { files: ['lib/parse/**'], rules: restrict([...fs, ...cli, ...render], 'parse') },
+  { files: ['lib/read/**'], rules: restrict([...fs, ...cli, ...render], 'read') },
+  { files: ['lib/model/**'], rules: restrict([...fs, ...cli, ...render], 'model') },
+  { files: ['lib/render/**'], rules: restrict([...fs, ...cli], 'render') },
+  { files: ['lib/source/**'], rules: restrict([...cli, ...render], 'source') },
   { files: ['bin/**'], rules: restrict([...fs, ...render]) },
 );

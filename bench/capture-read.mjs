@@ -20,7 +20,7 @@ const runs = Math.max(1, Number(runsArg));
 const lib = await import(new URL('../dist/lib/index.js', import.meta.url).href);
 const { specTree } = await import(new URL('../dist/lib/source/spec.js', import.meta.url).href);
 const { Volume } = await import('memfs');
-const { captureHost } = await import(new URL('../dist/lib/source/capture.js', import.meta.url).href);
+const { captureHost } = await import(new URL('../dist/lib/read/capture.js', import.meta.url).href);
 const { createFsSource } = await import(new URL('../dist/lib/source/fs-source.js', import.meta.url).href);
 
 const spec = JSON.parse(fs.readFileSync(new URL('../fixtures/scenarios/k8s-v2-systemd-node.json', import.meta.url), 'utf8'));

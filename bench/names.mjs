@@ -21,7 +21,7 @@ const runs = Math.max(1, Number(runsArg));
 const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
 const lib = await import(dist('lib/index.js'));
 const { specSource } = await import(dist('lib/source/spec.js'));
-const { captureHost } = await import(dist('lib/source/capture.js'));
+const { captureHost } = await import(dist('lib/read/capture.js'));
 const spec = JSON.parse(fs.readFileSync(new URL('../lib/demo/k8s-node.json', import.meta.url), 'utf8'));
 const model = spec.processes.find((p) => p.pid === 1150);
 for (let i = 0; i < extra; i++) spec.processes.push({ ...model, pid: 100000 + i, ppid: model.pid, comm: 'worker', cmdline: ['worker', String(i)], start: 200000 + i, nspid: [100000 + i, 100 + i] });

@@ -377,7 +377,7 @@ async function main(argv: string[]): Promise<number> {
       async (a) => {
         if (a.from || a.demo) throw new UsageError('capture reads a host (or --root), not a snapshot');
         if (process.platform !== 'linux' && a.root === undefined) throw new NsviewError('unusable-root', 'this system has no /proc to capture; use --root <dir>');
-        const [{ captureHost }, { createFsSource }] = await Promise.all([import('../lib/source/capture.js'), import('../lib/source/fs-source.js')]);
+        const [{ captureHost }, { createFsSource }] = await Promise.all([import('../lib/read/capture.js'), import('../lib/source/fs-source.js')]);
         const r = captureHost(a.dir as string, createFsSource(a.root ?? '/'));
         say(`nsview: captured ${r.processes} processes, ${r.cgroups} cgroups (${r.files} files, ${r.links} links) into ${a.dir}` + (r.skipped.length ? `; ${r.skipped.length} skipped: unreadable or refused (-v lists them)` : ''));
         if (a.verbose) for (const s of r.skipped) say(`nsview: skipped ${s}`);

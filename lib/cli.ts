@@ -6,7 +6,7 @@
  */
 import { isNsviewError, NsviewError, shorten } from './errors.js';
 import { parseSnapshot } from './model/snapshot.js';
-import type { Snapshot, Warning } from './model/types.js';
+import type { Snapshot, Warning } from './types.js';
 import { scanSync, type ScanOptions } from './scan.js';
 import { readUserFile } from './source/files.js';
 import type { HostSpec } from './source/spec.js';

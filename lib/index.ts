@@ -21,4 +21,4 @@ export { createFsSource, type FsLike, type FsSourceOptions } from './source/fs-s
 export { createMemorySource, type HostTree } from './source/memory.js';
 export type { Source, DirEntry } from './source/source.js';
 export type { HierarchySelection } from './read/cgroups.js';
-export * from './model/types.js';
+export * from './types.js';

@@ -9,7 +9,7 @@ import { groupPods } from './model/pods.js';
 import { podVolumes } from './model/volumes.js';
 import { applyNames } from './model/names.js';
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './model/snapshot.js';
-import type { ProcessInfo, Snapshot, Warning } from './model/types.js';
+import type { ProcessInfo, Snapshot, Warning } from './types.js';
 import { readCgroupMounts, readHierarchies, type HierarchySelection } from './read/cgroups.js';
 import { readHolders } from './read/holders.js';
 import { parseMountTable, readMountTables, type MountTable } from './read/mounts.js';

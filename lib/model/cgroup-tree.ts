@@ -1,5 +1,6 @@
+import { compareHierarchyKeys } from '../parse/proc-cgroup.js';
 import { NsviewError, shorten } from '../errors.js';
-import { UNIFIED, type CgroupHierarchy, type CgroupNode, type Snapshot } from './types.js';
+import { UNIFIED, type CgroupHierarchy, type CgroupNode, type Snapshot } from '../types.js';
 
 const indexes = new WeakMap<CgroupHierarchy, Map<string, CgroupNode>>();
 
@@ -19,10 +20,6 @@ export function findNode(h: CgroupHierarchy, path: string): CgroupNode | undefin
   return index.get(path === '' ? '/' : path);
 }
 
-/** Order hierarchy keys as nsview shows them: the unified (v2) one first, then v1 keys by name. */
-export function compareHierarchyKeys(a: string, b: string): number {
-  return a === b ? 0 : a === UNIFIED ? -1 : b === UNIFIED ? 1 : a < b ? -1 : 1;
-}
 
 /** The nearest common ancestor of two cgroup paths (`/` at worst). */
 export function commonAncestor(a: string, b: string): string {
@@ -90,3 +87,5 @@ function trimSlashes(path: string): string {
   while (end > start && path.charCodeAt(end - 1) === 0x2f) end--;
   return path.slice(start, end);
 }
+
+export { compareHierarchyKeys };

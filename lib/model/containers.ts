@@ -1,6 +1,6 @@
 import { recogniseCgroupPath, type PathIdentity } from '../parse/cgroup-path.js';
 import { findNode } from './cgroup-tree.js';
-import { UNIFIED, type CgroupHierarchy, type Container, type Limits, type ProcessInfo } from './types.js';
+import { UNIFIED, type CgroupHierarchy, type Container, type Limits, type ProcessInfo } from '../types.js';
 
 /** A process's identity: the hierarchy and path it was recognised in. */
 export interface ProcessIdentity {

@@ -3,7 +3,7 @@ import { qualifiedName } from './names.js';
 import { commonAncestor, compareHierarchyKeys } from './cgroup-tree.js';
 import { indexSnapshot } from './index-snapshot.js';
 import { containerVolumes } from './volumes.js';
-import { NS_TYPES, type NsType, type ProcessInfo, type Snapshot } from './types.js';
+import { NS_TYPES, type NsType, type ProcessInfo, type Snapshot } from '../types.js';
 
 /** One namespace type compared between two processes. */
 export interface NsComparison {

@@ -1,5 +1,5 @@
 import { compareNamespaces } from './namespaces.js';
-import type { Namespace, NsHolder, NsType, ProcessInfo } from './types.js';
+import type { Namespace, NsHolder, NsType, ProcessInfo } from '../types.js';
 
 /** Holder facts as the reader returns them (lib/read/holders.ts), by namespace type and inode. */
 export interface HolderInput {

@@ -1,4 +1,4 @@
-import type { Container, Namespace, NsType, Pod, ProcessInfo, Snapshot } from './types.js';
+import type { Container, Namespace, NsType, Pod, ProcessInfo, Snapshot } from '../types.js';
 
 /** Lookups over a snapshot, built once: by pid, container id, pod key and namespace. */
 export interface SnapshotIndex {

@@ -3,7 +3,7 @@ import { compareHierarchyKeys, findNode } from './cgroup-tree.js';
 import { limitsAt } from './containers.js';
 import { indexSnapshot } from './index-snapshot.js';
 import { containerVolumes, type ContainerVolume } from './volumes.js';
-import { NS_TYPES, type Limits, type NsType, type Snapshot } from './types.js';
+import { NS_TYPES, type Limits, type NsType, type Snapshot } from '../types.js';
 
 /** Everything nsview knows about one process. */
 export interface InspectResult {

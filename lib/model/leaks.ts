@@ -3,7 +3,7 @@ import { compareHierarchyKeys } from './cgroup-tree.js';
 import { holderText } from './holders.js';
 import { indexSnapshot } from './index-snapshot.js';
 import { podText } from './names.js';
-import type { CgroupNode, Namespace, NsHolder, Snapshot } from './types.js';
+import type { CgroupNode, Namespace, NsHolder, Snapshot } from '../types.js';
 
 /**
  * What `nsview leaks` finds, each something no live pod or container explains:

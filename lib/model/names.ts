@@ -4,8 +4,8 @@
  * a state file that belongs to another pod, or two files that name one pod differently,
  * leave the name out with a `conflict` warning — never a guessed name.
  */
-import type { NameFacts } from '../read/names.js';
-import type { Container, Pod, Warning } from './types.js';
+import type { NameFacts } from '../parse/state-files.js';
+import type { Container, Pod, Warning } from '../types.js';
 
 /** A pod as its namespace and name say it, `namespace/name`, or undefined where the files gave no name. */
 export function qualifiedName(p: { namespace?: string | null; name: string | null }): string | undefined {

@@ -1,4 +1,4 @@
-import { NS_TYPES, type Namespace, type NsType, type ProcessInfo } from './types.js';
+import { NS_TYPES, type Namespace, type NsType, type ProcessInfo } from '../types.js';
 
 const TYPE_ORDER = new Map<string, number>(NS_TYPES.map((t, i) => [t, i]));
 

@@ -1,6 +1,6 @@
 import { baseName, commonAncestor, parentPath } from './cgroup-tree.js';
 import { limitsAt, type ProcessIdentity } from './containers.js';
-import { NS_TYPES, type CgroupHierarchy, type Container, type NsMode, type NsType, type Pod, type ProcessInfo } from './types.js';
+import { NS_TYPES, type CgroupHierarchy, type Container, type NsMode, type NsType, type Pod, type ProcessInfo } from '../types.js';
 
 /** Namespace types a pod sandbox shares with its containers. */
 const POD_TYPES: NsType[] = ['net', 'ipc', 'uts', 'pid'];

@@ -1,4 +1,4 @@
-import type { Namespace, NsType, ProcessInfo, Snapshot } from './types.js';
+import type { Namespace, NsType, ProcessInfo, Snapshot } from '../types.js';
 
 /**
  * The kernel gives namespaces made at boot fixed inode numbers below 0xF0000000

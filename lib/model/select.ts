@@ -6,7 +6,7 @@
 import { NsviewError, shorten, unknownPid } from '../errors.js';
 import { indexSnapshot } from './index-snapshot.js';
 import { podText } from './names.js';
-import type { Container, Pod, Snapshot } from './types.js';
+import type { Container, Pod, Snapshot } from '../types.js';
 
 /** Shortest container id prefix accepted (as `docker` accepts short ids). */
 const MIN_PREFIX = 4;

@@ -1,5 +1,5 @@
 import { NsviewError, shorten } from '../errors.js';
-import { NS_TYPES, RUNTIMES, type Snapshot } from './types.js';
+import { NS_TYPES, RUNTIMES, type Snapshot } from '../types.js';
 
 /** Snapshot format name and version this library writes and reads. */
 export const SNAPSHOT_FORMAT = 'nsview-snapshot';

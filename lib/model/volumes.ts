@@ -1,5 +1,5 @@
 import type { MountEntry } from '../parse/mountinfo.js';
-import type { Container, Pod, ProcessInfo, Volume, VolumeMount } from './types.js';
+import type { Container, Pod, ProcessInfo, Volume, VolumeMount } from '../types.js';
 
 /** The kubelet's volume plugin directories (`kubernetes.io~empty-dir`) and the kinds nsview calls them. */
 const PLUGINS: Record<string, string> = {

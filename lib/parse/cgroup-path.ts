@@ -1,4 +1,4 @@
-import type { ContainerRole, QosClass, Runtime } from '../model/types.js';
+import type { ContainerRole, QosClass, Runtime } from '../types.js';
 import { unescapeSystemd } from './systemd-escape.js';
 
 /** A container recognised in a cgroup path. */

@@ -1,4 +1,4 @@
-import { NS_TYPES, type NsType } from '../model/types.js';
+import { NS_TYPES, type NsType } from '../types.js';
 
 /** The links under `/proc/<pid>/ns/`: the eight types plus the `*_for_children` ones. */
 export const NS_LINK_NAMES = [...NS_TYPES, 'pid_for_children', 'time_for_children'] as const;

@@ -1,3 +1,4 @@
+import { UNIFIED } from '../types.js';
 /** One line of `/proc/<pid>/cgroup`. */
 export interface CgroupLine {
   /** Hierarchy id; 0 for the v2 (unified) hierarchy. */
@@ -60,4 +61,9 @@ export function parseProcCgroup(text: string): CgroupLine[] | undefined {
 /** The hierarchy key of a cgroup line: `unified` for v2, else its controllers joined by `,`. */
 export function hierarchyKey(line: Pick<CgroupLine, 'hierarchyId' | 'controllers'>): string {
   return line.hierarchyId === 0 && line.controllers.length === 0 ? 'unified' : line.controllers.join(',');
+}
+
+/** Order hierarchy keys as nsview shows them: the unified (v2) one first, then v1 keys by name. */
+export function compareHierarchyKeys(a: string, b: string): number {
+  return a === b ? 0 : a === UNIFIED ? -1 : b === UNIFIED ? 1 : a < b ? -1 : 1;
 }

@@ -10,7 +10,7 @@
  * has them; escaping them is the renderer's job. Only own keys are read, so a `__proto__`
  * key is just a key.
  */
-import type { Runtime } from '../model/types.js';
+import type { Runtime } from '../types.js';
 
 /** Where the state files live (host paths). */
 export const STATE_DIRS = {
@@ -634,4 +634,27 @@ export function reduceDockerConfig(text: string): string | null {
   } catch {
     return null;
   }
+}
+
+/** What one state file said about a container, and which file. */
+export interface ContainerFacts {
+  facts: StateFacts;
+  path: string;
+}
+
+/** A pod's log directory: its namespace and name, and each container name's restart count. */
+export interface PodLogFacts {
+  namespace: string;
+  name: string;
+  uid: string;
+  path: string;
+  /** Container name → highest `<n>.log` (the restart count). */
+  restarts: Map<string, number>;
+}
+
+/** Everything the state files said, by container id and pod uid. */
+export interface NameFacts {
+  containers: Map<string, ContainerFacts>;
+  /** Log directories by pod uid: one, or more when directories disagree about the pod's name. */
+  pods: Map<string, PodLogFacts[]>;
 }

@@ -1,5 +1,5 @@
-import { compareHierarchyKeys } from '../model/cgroup-tree.js';
-import { UNIFIED, type CgroupHierarchy, type CgroupNode, type Limits, type Warning } from '../model/types.js';
+import { compareHierarchyKeys } from '../parse/proc-cgroup.js';
+import { UNIFIED, type CgroupHierarchy, type CgroupNode, type Limits, type Warning } from '../types.js';
 import { parseCgroupProcs, parseCpuMax, parseMaxValue, parseV1Cpu, parseV1Memory } from '../parse/cgroupfs.js';
 import { parseCgroupMounts, type CgroupMount } from '../parse/mountinfo.js';
 import type { Source } from '../source/source.js';

@@ -1,4 +1,4 @@
-import type { NsType, ProcessInfo, Warning } from '../model/types.js';
+import type { NsType, ProcessInfo, Warning } from '../types.js';
 import { parseNsfsMounts } from '../parse/mountinfo.js';
 import { isNsType, parseNsLink } from '../parse/ns-link.js';
 import { errorCode, type Source } from '../source/source.js';

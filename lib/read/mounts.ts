@@ -1,4 +1,4 @@
-import type { ProcessInfo, Warning } from '../model/types.js';
+import type { ProcessInfo, Warning } from '../types.js';
 import { parseMountinfo, type MountEntry } from '../parse/mountinfo.js';
 import type { Source } from '../source/source.js';
 import { classify, reason } from './tolerate.js';

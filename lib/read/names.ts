@@ -13,35 +13,16 @@ import {
   parseRestartLog,
   MAX_STATE_BYTES,
   STATE_DIRS,
+  type NameFacts,
   type Parsed,
+  type PodLogFacts,
   type StateFacts,
 } from '../parse/state-files.js';
-import type { Container, Pod, Warning } from '../model/types.js';
+
+export type { ContainerFacts, NameFacts, PodLogFacts } from '../parse/state-files.js';
+import type { Container, Pod, Warning } from '../types.js';
 import type { Source } from '../source/source.js';
 import { classify, reason } from './tolerate.js';
-
-/** What one state file said about a container, and which file. */
-export interface ContainerFacts {
-  facts: StateFacts;
-  path: string;
-}
-
-/** A pod's log directory: its namespace and name, and each container name's restart count. */
-export interface PodLogFacts {
-  namespace: string;
-  name: string;
-  uid: string;
-  path: string;
-  /** Container name → highest `<n>.log` (the restart count). */
-  restarts: Map<string, number>;
-}
-
-/** Everything the state files said, by container id and pod uid. */
-export interface NameFacts {
-  containers: Map<string, ContainerFacts>;
-  /** Log directories by pod uid: one, or more when directories disagree about the pod's name. */
-  pods: Map<string, PodLogFacts[]>;
-}
 
 type Parser = (text: string) => Parsed<StateFacts>;
 

@@ -1,4 +1,4 @@
-import { NS_TYPES, type NsType, type ProcessInfo, type Warning } from '../model/types.js';
+import { NS_TYPES, type NsType, type ProcessInfo, type Warning } from '../types.js';
 import { parseCmdline } from '../parse/cmdline.js';
 import { NS_LINK_NAMES, isNsType, parseNsLink } from '../parse/ns-link.js';
 import { hierarchyKey, parseProcCgroupLines } from '../parse/proc-cgroup.js';

@@ -1,6 +1,6 @@
 import { indexSnapshot } from '../model/index-snapshot.js';
 import { inspectProcess } from '../model/inspect.js';
-import type { Limits, Snapshot } from '../model/types.js';
+import type { Limits, Snapshot } from '../types.js';
 import { renderColumns } from './columns.js';
 import { formatLimits } from './limits.js';
 import { commandOf, safe } from './safe.js';

@@ -1,4 +1,4 @@
-import type { Limits } from '../model/types.js';
+import type { Limits } from '../types.js';
 
 /** Bytes in binary units: `256Mi`, `1.5Gi`. */
 export function formatBytes(n: number): string {

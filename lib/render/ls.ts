@@ -2,7 +2,7 @@ import { NsviewError, shorten, unknownPid } from '../errors.js';
 import { holderText, mountsIn } from '../model/holders.js';
 import { indexSnapshot } from '../model/index-snapshot.js';
 import { namespaceRelations, relationOf, type NsRelation } from '../model/relations.js';
-import type { Namespace, NsHolder, NsType, Snapshot } from '../model/types.js';
+import type { Namespace, NsHolder, NsType, Snapshot } from '../types.js';
 import { renderColumns } from './columns.js';
 import { podText } from './labels.js';
 import { commandLine, safe } from './safe.js';

@@ -1,5 +1,5 @@
 import { indexSnapshot } from '../model/index-snapshot.js';
-import { POD_NS_ORDER, type Container, type Pod, type Snapshot } from '../model/types.js';
+import { POD_NS_ORDER, type Container, type Pod, type Snapshot } from '../types.js';
 import { renderColumns } from './columns.js';
 import { formatCpu, formatMemory } from './limits.js';
 import { safe } from './safe.js';

@@ -13,7 +13,7 @@
  */
 import { indexSnapshot } from '../model/index-snapshot.js';
 import { podText } from '../model/names.js';
-import { POD_NS_ORDER, type Container, type Limits, type NsType, type Pod, type Snapshot, type Volume } from '../model/types.js';
+import { POD_NS_ORDER, type Container, type Limits, type NsType, type Pod, type Snapshot, type Volume } from '../types.js';
 import { formatCpu, formatMemory } from './limits.js';
 import { commandLine, ellipsize, safe } from './safe.js';
 

@@ -1,7 +1,7 @@
 import { NsviewError, shorten } from '../errors.js';
 import { baseName, findNode, pickHierarchy, subtree } from '../model/cgroup-tree.js';
 import { indexSnapshot } from '../model/index-snapshot.js';
-import { POD_NS_ORDER, UNIFIED, type CgroupHierarchy, type CgroupNode, type Container, type Pod, type Snapshot } from '../model/types.js';
+import { POD_NS_ORDER, UNIFIED, type CgroupHierarchy, type CgroupNode, type Container, type Pod, type Snapshot } from '../types.js';
 import { commandLine, commandOf, safe } from './safe.js';
 import { podName } from './labels.js';
 import { modeLabel, styles, type RenderOptions, type Styles } from './style.js';

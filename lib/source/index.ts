@@ -1,4 +1,3 @@
 export * from './source.js';
 export * from './fs-source.js';
 export * from './files.js';
-export * from './capture.js';

@@ -7,7 +7,7 @@
  */
 import { createMemorySource, type HostTree } from './memory.js';
 import type { Source } from './source.js';
-import { NS_TYPES } from '../model/types.js';
+import { NS_TYPES } from '../types.js';
 
 /** One process of a {@link HostSpec}. */
 export interface ProcSpec {

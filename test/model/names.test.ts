@@ -15,7 +15,7 @@ import type { Snapshot } from '../../lib/model/types.js';
 import { renderPods } from '../../lib/render/pods.js';
 import { renderTree } from '../../lib/render/tree.js';
 import { scanSync } from '../../lib/scan.js';
-import { captureHost } from '../../lib/source/capture.js';
+import { captureHost } from '../../lib/read/capture.js';
 import type { HostSpec } from '../../lib/source/spec.js';
 import { loadSpec } from '../helpers/host.js';
 import { volumeSource } from '../helpers/volume.js';

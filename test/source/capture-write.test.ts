@@ -19,7 +19,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { NsviewError } from '../../lib/errors.js';
 import { scanSync } from '../../lib/scan.js';
-import { captureHost } from '../../lib/source/capture.js';
+import { captureHost } from '../../lib/read/capture.js';
 import { readUserFile, writeUserFile } from '../../lib/source/files.js';
 import { createFsSource, type FsLike } from '../../lib/source/fs-source.js';
 import type { Source } from '../../lib/source/source.js';

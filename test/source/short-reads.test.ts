@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { scanSync, type ScanOptions } from '../../lib/scan.js';
-import { captureHost } from '../../lib/source/capture.js';
+import { captureHost } from '../../lib/read/capture.js';
 import { createFsSource, type FsLike } from '../../lib/source/fs-source.js';
 import type { HostSpec, ProcSpec } from '../../lib/source/spec.js';
 import { buildVolume } from '../helpers/volume.js';

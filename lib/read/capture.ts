@@ -1,15 +1,15 @@
 import { NsviewError } from '../errors.js';
-import type { Source } from './source.js';
-import { errorCode } from './source.js';
-import { CAPTURE_MANIFEST, createFsSource } from './fs-source.js';
-import { decodeEscaped } from './bytes.js';
-import { RefusedPath, pathNames, planTree, type TreeWriter, type WriteFs } from './write.js';
+import type { Source } from '../source/source.js';
+import { errorCode } from '../source/source.js';
+import { CAPTURE_MANIFEST, createFsSource } from '../source/fs-source.js';
+import { decodeEscaped } from '../source/bytes.js';
+import { RefusedPath, pathNames, planTree, type TreeWriter, type WriteFs } from '../source/write.js';
 import { CGROUP_FILES } from '../parse/cgroupfs.js';
 import { NS_LINK_NAMES, isNsType, parseNsLink } from '../parse/ns-link.js';
 import { parseCgroupMounts } from '../parse/mountinfo.js';
 import { MAX_STATE_BYTES, STATE_DIRS, parsePodLogDir, parseRestartLog, reduceDockerConfig, reduceOciConfig } from '../parse/state-files.js';
 
-export { MAX_CAPTURE_BYTES, type WriteFs } from './write.js';
+export { MAX_CAPTURE_BYTES, type WriteFs } from '../source/write.js';
 
 /** What {@link captureHost} copied. */
 export interface CaptureResult {
