@@ -1,19 +1,19 @@
 import { NsviewError } from './errors.js';
-import type { PathIdentity } from './parse/cgroup-path.js';
 import { parseNsLink } from './parse/ns-link.js';
 import { parsePasswd } from './parse/passwd.js';
-import { groupContainers, identifyProcess, type ProcessIdentity } from './model/containers.js';
+import { groupContainers, type ProcessIdentity } from './model/containers.js';
+import { containerPids, identify, leaderPids, nameTargets, volumeMountNamespaces } from './model/plan.js';
 import { groupNamespaces, nodeNamespaces } from './model/namespaces.js';
 import { attachHolders } from './model/holders.js';
 import { groupPods } from './model/pods.js';
 import { podVolumes } from './model/volumes.js';
 import { applyNames } from './model/names.js';
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './model/snapshot.js';
-import type { ProcessInfo, Snapshot, Warning } from './types.js';
+import type { CgroupHierarchy, NsType, ProcessInfo, Snapshot, Warning } from './types.js';
 import { readCgroupMounts, readHierarchies, type HierarchySelection } from './read/cgroups.js';
 import { readHolders } from './read/holders.js';
 import { parseMountTable, readMountTables, type MountTable } from './read/mounts.js';
-import { readNameFacts } from './read/names.js';
+import { readNameFacts, type NameFacts } from './read/names.js';
 import { listPids, readInto, readProcesses, type ProcessReadOptions } from './read/processes.js';
 import { reason } from './read/tolerate.js';
 import { createFsSource } from './source/fs-source.js';
@@ -96,29 +96,78 @@ export async function scan(options: ScanOptions = {}): Promise<Snapshot> {
 /** The synchronous form of {@link scan}, for scripts and benchmarks that loop. */
 export function scanSync(options: ScanOptions = {}): Snapshot {
   const source = options.source ?? createFsSource(options.root ?? '/');
-  const pids = listRootPids(source);
+  const plan = planScan(options);
   const warnings: Warning[] = [];
-  let users = new Map<number, string>();
-  try {
-    users = parsePasswd(source.readText('/etc/passwd'));
-  } catch {
-    // No passwd (a capture without /etc): users are shown by uid.
-  }
+  // 1. Read the facts every view needs: the processes (what the profile asks of each) and the cgroup trees.
+  const facts = readFacts(source, plan, warnings);
+  // 2. Plan from them (pure, lib/model/plan.ts) which processes need more, and read that.
+  readFollowUps(source, facts, plan, warnings);
+  // 3. Read the files that what was found names: state files, mount tables, holders.
+  const found = readFound(source, facts, plan, warnings);
+  // 4. Build the model, once.
+  return buildSnapshot(source, facts, found, plan, warnings);
+}
+
+/** What a scan reads, decided from its options before anything is read. */
+interface ScanPlan {
+  profile: 'all' | 'leaders' | 'tree';
+  namespaces: boolean;
+  first: ProcessReadOptions;
+  hierarchies: HierarchySelection;
+  limits: boolean | undefined;
+  names: boolean;
+  volumes: boolean;
+  holders: 'mounts' | 'all' | undefined;
+}
+
+function planScan(options: ScanOptions): ScanPlan {
   const profile = options.profile ?? 'all';
   const readNs = options.namespaces !== false;
-  const holders: 'mounts' | 'all' | undefined = !readNs || !options.holders ? undefined : options.holders === 'mounts' ? 'mounts' : 'all';
+  const holders: ScanPlan['holders'] = !readNs || !options.holders ? undefined : options.holders === 'mounts' ? 'mounts' : 'all';
   const first: ProcessReadOptions =
     profile === 'leaders'
       ? { stat: false, status: false, cmdline: false, namespaces: readNs, childrenNs: holders === 'all', cgroups: options.cgroups ?? false }
       : profile === 'tree'
         ? { stat: options.cmdline === false ? true : 'if-no-cmdline', status: false, cmdline: options.cmdline, namespaces: false, cgroups: false }
         : { namespaces: readNs, status: options.status, cmdline: options.cmdline, cgroups: options.cgroups };
-  const processes = readProcesses(source, pids, users, first, warnings);
-  const selection = options.hierarchies ?? 'all';
-  const mounts = selection === 'none' ? [] : readCgroupMounts(source, warnings);
-  const hierarchies = readHierarchies(source, mounts, { hierarchies: selection, limits: options.limits }, warnings);
+  return {
+    profile,
+    namespaces: readNs,
+    first,
+    hierarchies: options.hierarchies ?? 'all',
+    limits: options.limits,
+    names: options.names !== false,
+    volumes: readNs && (options.volumes ?? profile === 'all'),
+    holders,
+  };
+}
+
+/** What the reads found, before any modelling. */
+interface Facts {
+  users: Map<number, string>;
+  processes: ProcessInfo[];
+  byPid: Map<number, ProcessInfo>;
+  hierarchies: CgroupHierarchy[];
+  identities: Map<number, ProcessIdentity>;
+  /** Processes whose cgroup paths climb above the reader's cgroup namespace. */
+  outside: number;
+  /** Processes that exited between the first read and a later one: dropped everywhere, as if never seen (their warning says so). */
+  gone: Set<number>;
+}
+
+function readFacts(source: Source, plan: ScanPlan, warnings: Warning[]): Facts {
+  const pids = listRootPids(source);
+  let users = new Map<number, string>();
+  try {
+    users = parsePasswd(source.readText('/etc/passwd'));
+  } catch {
+    // No passwd (a capture without /etc): users are shown by uid.
+  }
+  const processes = readProcesses(source, pids, users, plan.first, warnings);
+  const mounts = plan.hierarchies === 'none' ? [] : readCgroupMounts(source, warnings);
+  const hierarchies = readHierarchies(source, mounts, { hierarchies: plan.hierarchies, limits: plan.limits }, warnings);
   const byPid = new Map(processes.map((p) => [p.pid, p]));
-  if (profile === 'tree') {
+  if (plan.profile === 'tree') {
     // Each process's cgroup in the walked hierarchies, from their cgroup.procs.
     for (const h of hierarchies) {
       const stack = [h.root];
@@ -132,77 +181,118 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
       }
     }
   }
+  const { identities, outside } = identify(processes);
+  return { users, processes, byPid, hierarchies, identities, outside, gone: new Set() };
+}
 
-  const cache = new Map<string, PathIdentity>();
-  const identities = new Map<number, ProcessIdentity>();
-  let outside = 0;
-  for (const p of processes) {
-    const ident = identifyProcess(p, cache);
-    if (ident) identities.set(p.pid, ident);
-    for (const path of Object.values(p.cgroups)) {
-      if (path.startsWith('/..')) {
-        outside++;
-        break;
-      }
-    }
-  }
-  const containers = groupContainers(processes, identities, hierarchies);
-  // Second passes read more of some processes. One that exits in between is dropped
-  // everywhere (its warning says so), as if the first pass had not seen it.
-  const gone = new Set<number>();
-  const second = (p: ProcessInfo | undefined, parts: ProcessReadOptions): boolean => {
-    if (!p || gone.has(p.pid)) return false;
-    if (readInto(source, p, users, parts, warnings)) return true;
-    gone.add(p.pid);
-    return false;
-  };
-  const tried = new Set<number>();
-  if (profile === 'tree' && readNs) {
+/** Read more of one process; one that exited meanwhile joins `gone`. */
+function readMore(source: Source, facts: Facts, pid: number, parts: ProcessReadOptions, warnings: Warning[]): boolean {
+  const p = facts.byPid.get(pid);
+  if (!p || facts.gone.has(pid)) return false;
+  if (readInto(source, p, facts.users, parts, warnings)) return true;
+  facts.gone.add(pid);
+  return false;
+}
+
+function readFollowUps(source: Source, facts: Facts, plan: ScanPlan, warnings: Warning[]): void {
+  if (plan.profile === 'tree' && plan.namespaces) {
     // Namespaces only where pods need them. For each container: its processes in pid
     // order until its init (pid 1 in its own pid namespace), which stands for it as in a
     // full scan; with its start time, which breaks ties between sandbox candidates.
+    const tried = new Set<number>();
     const main = { stat: true, status: true, cmdline: false, cgroups: false, childrenNs: false };
-    for (const c of containers) {
-      for (const pid of c.pids.slice(0, 8)) {
-        const p = byPid.get(pid);
+    for (const pids of containerPids(facts.processes, facts.identities).values()) {
+      for (const pid of pids.slice(0, 8)) {
         tried.add(pid);
-        if (!second(p, main)) continue;
-        const nspid = p!.nspid;
+        if (!readMore(source, facts, pid, main, warnings)) continue;
+        const nspid = facts.byPid.get(pid)!.nspid;
         if (nspid && nspid.length > 1 && nspid[nspid.length - 1] === 1) break;
       }
     }
     // And the node's: the lowest pid whose namespaces can be read.
     const nsOnly = { stat: false, status: false, cmdline: false, cgroups: false, childrenNs: false };
-    for (const p of processes) {
-      if (!tried.has(p.pid)) second(p, nsOnly);
+    for (const p of facts.processes) {
+      if (!tried.has(p.pid)) readMore(source, facts, p.pid, nsOnly, warnings);
       if (Object.keys(p.ns).length > 0) break;
     }
   }
-  let live = gone.size ? processes.filter((p) => !gone.has(p.pid)) : processes;
-  let namespaces = readNs ? groupNamespaces(live) : [];
-  if (profile === 'leaders') {
+  if (plan.profile === 'leaders') {
     // What ls shows of each namespace: its lowest pid's user and command. A leader that
     // exits before it is read hands over to the next lowest pid.
     const details = { namespaces: false, cgroups: false };
     const done = new Set<number>();
-    for (let again = true; again; ) {
-      again = false;
-      for (const ns of namespaces) {
-        const pid = ns.pids[0] as number;
-        if (done.has(pid)) continue;
+    for (let next = leaderPids(facts.processes, done); next.length; next = leaderPids(facts.processes.filter((p) => !facts.gone.has(p.pid)), done)) {
+      for (const pid of next) {
         done.add(pid);
-        if (!second(byPid.get(pid), details)) again = true;
-      }
-      if (again) {
-        live = processes.filter((p) => !gone.has(p.pid));
-        namespaces = groupNamespaces(live);
+        readMore(source, facts, pid, details, warnings);
       }
     }
   }
-  const nodeNs = readNs ? nodeNamespaces(live) : {};
-  // Inside a cgroup namespace other processes' paths climb above its root (`/..`), and
-  // the scan's own cgroup namespace is not the node's (the check the tree profile needs,
-  // since it takes paths from the walk).
+}
+
+/** The files that what was found names. */
+interface Found {
+  live: ProcessInfo[];
+  nodeNs: Partial<Record<NsType, number>>;
+  names?: NameFacts;
+  tables: MountTable[];
+  holders?: ReturnType<typeof readHolders>;
+}
+
+function readFound(source: Source, facts: Facts, plan: ScanPlan, warnings: Warning[]): Found {
+  const live = facts.gone.size ? facts.processes.filter((p) => !facts.gone.has(p.pid)) : facts.processes;
+  const nodeNs = plan.namespaces ? nodeNamespaces(live) : {};
+  const found: Found = { live, nodeNs, tables: [] };
+  if (plan.names) {
+    const targets = nameTargets(facts.identities, new Set(live.map((p) => p.pid)));
+    if (targets.containers.length) found.names = readNameFacts(source, targets.containers, targets.uids, warnings);
+  }
+  // Mount tables, once: of every mount namespace for holders, else of the node's and the containers' for volumes.
+  if (plan.holders) found.tables = readMountTables(source, live, warnings);
+  else if (plan.volumes && facts.identities.size) found.tables = readMountTables(source, live, warnings, volumeMountNamespaces(live, facts.identities, nodeNs.mnt));
+  // What else holds namespaces: after the processes, so one that exited is not asked.
+  if (plan.holders) found.holders = readHolders(source, live, found.tables, { fds: plan.holders === 'all' }, warnings);
+  return found;
+}
+
+function buildSnapshot(source: Source, facts: Facts, found: Found, plan: ScanPlan, warnings: Warning[]): Snapshot {
+  const { live, nodeNs } = found;
+  let namespaces = plan.namespaces ? groupNamespaces(live) : [];
+  cgroupNamespaceWarning(source, facts.outside, nodeNs, warnings);
+  const containers = groupContainers(live, facts.identities, facts.hierarchies);
+  let pods = groupPods(live, nodeNs, containers, facts.identities, facts.hierarchies);
+  let named = containers;
+  if (found.names) ({ containers: named, pods } = applyNames(containers, pods, found.names, warnings));
+  if (plan.volumes) pods = podVolumes(pods, named, live, nodeNs.mnt, new Map(found.tables.map((t) => [t.mntns, parseMountTable(t, warnings)])));
+  if (found.holders) namespaces = attachHolders(namespaces, live, found.holders);
+  const coverage: NonNullable<Snapshot['coverage']> = {
+    profile: plan.profile,
+    namespaces: !plan.namespaces ? 'none' : plan.profile === 'tree' ? 'some' : 'all',
+    ...(plan.holders ? { holders: plan.holders } : {}),
+    ...(plan.volumes ? { volumes: true } : {}),
+  };
+  return {
+    format: SNAPSHOT_FORMAT,
+    version: SNAPSHOT_VERSION,
+    scannedAt: new Date().toISOString(),
+    root: source.root,
+    processes: live,
+    namespaces,
+    coverage,
+    nodeNamespaces: nodeNs,
+    hierarchies: facts.hierarchies,
+    containers: named,
+    pods,
+    warnings,
+  };
+}
+
+/**
+ * Inside a cgroup namespace other processes' paths climb above its root (`/..`), and the
+ * scan's own cgroup namespace is not the node's (the check the tree profile needs, since
+ * it takes paths from the walk).
+ */
+function cgroupNamespaceWarning(source: Source, outside: number, nodeNs: Partial<Record<NsType, number>>, warnings: Warning[]): void {
   let ownCgroupNs: number | undefined;
   if (source.root === '/' && nodeNs.cgroup !== undefined) {
     try {
@@ -220,42 +310,4 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
           : 'the scan ran inside a cgroup namespace: cgroup paths are relative to its root',
     });
   }
-  const liveContainers = gone.size ? containers.map((c) => ({ ...c, pids: c.pids.filter((pid) => !gone.has(pid)) })).filter((c) => c.pids.length) : containers;
-  let pods = groupPods(live, nodeNs, liveContainers, identities, hierarchies);
-  let named = liveContainers;
-  if (options.names !== false && liveContainers.length > 0) {
-    const facts = readNameFacts(source, liveContainers, pods, warnings);
-    ({ containers: named, pods } = applyNames(liveContainers, pods, facts, warnings));
-  }
-  // Mount tables, once: of every mount namespace for holders, else of the node's and the pod containers' for volumes.
-  const volumes = readNs && (options.volumes ?? profile === 'all');
-  let tables: MountTable[] = [];
-  if (holders) tables = readMountTables(source, live, warnings);
-  else if (volumes && pods.length) {
-    const podIds = new Set(pods.flatMap((p) => p.containers));
-    const wanted = new Set<number>(nodeNs.mnt === undefined ? [] : [nodeNs.mnt]);
-    const byPid = new Map(live.map((p) => [p.pid, p]));
-    for (const c of named) if (podIds.has(c.id)) for (const pid of c.pids) { const m = byPid.get(pid)?.ns.mnt; if (m !== undefined) wanted.add(m); }
-    tables = readMountTables(source, live, warnings, wanted);
-  }
-  if (volumes) pods = podVolumes(pods, named, live, nodeNs.mnt, new Map(tables.map((t) => [t.mntns, parseMountTable(t, warnings)])));
-  if (holders) {
-    // What else holds namespaces: after the model, so a process that exited is not asked.
-    namespaces = attachHolders(namespaces, live, readHolders(source, live, tables, { fds: holders === 'all' }, warnings));
-  }
-  const coverage = { ...(holders ? { holders } : {}), ...(volumes ? { volumes: true } : {}) };
-  return {
-    format: SNAPSHOT_FORMAT,
-    version: SNAPSHOT_VERSION,
-    scannedAt: new Date().toISOString(),
-    root: source.root,
-    processes: live,
-    namespaces,
-    ...(holders || volumes ? { coverage } : {}),
-    nodeNamespaces: nodeNs,
-    hierarchies,
-    containers: named,
-    pods,
-    warnings,
-  };
 }

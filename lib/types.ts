@@ -221,11 +221,20 @@ export interface Snapshot {
   /** Namespaces, sorted by type then inode. */
   namespaces: Namespace[];
   /**
-   * What the scan read beyond processes, namespaces and cgroups. `holders`: `mounts` (nsfs
-   * bind mounts, from one `mountinfo` per mount namespace) or `all` (also every process's
-   * fds); absent, holders were not read, and a namespace held only by them is not listed.
+   * What the scan read (absent in snapshots of nsview 0.2 and older): the profile, whose
+   * namespace links, and beyond them `holders` — `mounts` (nsfs bind mounts, from one
+   * `mountinfo` per mount namespace) or `all` (also every process's fds); absent, holders were
+   * not read, and a namespace held only by them is not listed — and `volumes`. A consumer
+   * tells "not read" (here) from "denied" (a process's `partial`) from "absent".
    */
-  coverage?: { holders?: 'mounts' | 'all'; volumes?: boolean };
+  coverage?: {
+    /** The profile that read the processes (see `ScanOptions.profile`). */
+    profile?: 'all' | 'leaders' | 'tree';
+    /** Whose namespace links were read: every process's, some (the `tree` profile: containers' and the node's), or none. */
+    namespaces?: 'all' | 'some' | 'none';
+    holders?: 'mounts' | 'all';
+    volumes?: boolean;
+  };
   /** The node's (initial) namespace of each type: pid 1's, or the lowest readable pid's. */
   nodeNamespaces: Partial<Record<NsType, number>>;
   /** Cgroup hierarchies: the unified one first, then v1 by key. */

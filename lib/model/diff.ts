@@ -14,6 +14,12 @@ export interface NsComparison {
   shared: boolean | null;
   /** The shared namespace is the node's own. */
   node: boolean;
+  /**
+   * Why `shared` is `null`: a side's links were `not-read` (a `tree` scan reads only
+   * containers' and the node's), `denied` (permission), or `absent` (read, not there: a
+   * zombie, an old kernel without the type).
+   */
+  unknown?: 'not-read' | 'denied' | 'absent';
 }
 
 /** One cgroup hierarchy compared between two processes. */
@@ -81,7 +87,9 @@ export function diff(snapshot: Snapshot, pidA: number, pidB: number): DiffResult
     const x = a.ns[type] ?? null;
     const y = b.ns[type] ?? null;
     const shared = x === null || y === null ? null : x === y;
-    return { type, a: x, b: y, shared, node: shared === true && snapshot.nodeNamespaces[type] === x };
+    const cmp: NsComparison = { type, a: x, b: y, shared, node: shared === true && snapshot.nodeNamespaces[type] === x };
+    if (shared === null) cmp.unknown = whyUnknown(snapshot, x === null ? a : b);
+    return cmp;
   });
   const keys = [...new Set([...Object.keys(a.cgroups), ...Object.keys(b.cgroups)])].sort(compareHierarchyKeys);
   // Own keys only: a hierarchy named `constructor` is in one process's cgroups, not inherited by the other's.
@@ -117,6 +125,13 @@ export function diff(snapshot: Snapshot, pidA: number, pidB: number): DiffResult
         })
       : null;
   return { a: sa, b: sb, namespaces, cgroups, relation, shared, distinct, verdict: verdict(relation, namespaces, sa, sb), volumes };
+}
+
+/** Why a process's namespace link is missing: not read by this scan, denied, or not there. */
+function whyUnknown(s: Snapshot, p: ProcessInfo): NonNullable<NsComparison['unknown']> {
+  const cov = s.coverage?.namespaces;
+  if (cov === 'none' || (cov === 'some' && Object.keys(p.ns).length === 0)) return 'not-read';
+  return p.partial ? 'denied' : 'absent';
 }
 
 function relate(a: DiffSide, b: DiffSide): Relation {
@@ -166,5 +181,7 @@ function verdict(relation: Relation, namespaces: NsComparison[], a: DiffSide, b:
   if (own.length) parts.push(`share ${own.join(', ')}`);
   if (distinct.length) parts.push(`separate ${distinct.join(', ')}`);
   if (node.length) parts.push(`both in the node's ${node.join(', ')}`);
-  return `${phrase(relation, a, b)}: ${parts.join('; ') || 'namespaces unknown'}`;
+  const why = namespaces.find((n) => n.unknown)?.unknown;
+  const unknown = why === 'not-read' ? 'namespaces not read (this scan read them only for containers and the node)' : why === 'denied' ? 'namespaces unknown (permission denied)' : 'namespaces unknown';
+  return `${phrase(relation, a, b)}: ${parts.join('; ') || unknown}`;
 }

@@ -111,7 +111,7 @@ const HOLDER: Check = (v) =>
     (v.kind === 'fd' && isInt(v.pid) && isCount(v.fd)) ||
     (v.kind === 'children' && isInt(v.pid)));
 const NAMESPACE = shape({ type: oneOf(NS_TYPES), inode: isInt, pids: intArray, holders: optional(arrayOf(HOLDER)) });
-const COVERAGE = optional(shape({ holders: optional(oneOf(['mounts', 'all'])), volumes: optional(bool) }));
+const COVERAGE = optional(shape({ profile: optional(oneOf(['all', 'leaders', 'tree'])), namespaces: optional(oneOf(['all', 'some', 'none'])), holders: optional(oneOf(['mounts', 'all'])), volumes: optional(bool) }));
 const VOLUME = shape({ name: str, kind: str, source: strOrNull, mounts: arrayOf(shape({ container: str, path: str, readOnly: bool })) });
 const CONTAINER = shape({
   id: str,

@@ -20,14 +20,14 @@ import {
 } from '../parse/state-files.js';
 
 export type { ContainerFacts, NameFacts, PodLogFacts } from '../parse/state-files.js';
-import type { Container, Pod, Warning } from '../types.js';
+import type { Container, Warning } from '../types.js';
 import type { Source } from '../source/source.js';
 import { classify, reason } from './tolerate.js';
 
 type Parser = (text: string) => Parsed<StateFacts>;
 
 /** The state files that may describe a container of `runtime`, in the order they are tried. */
-function candidates(c: Container, containerdNamespaces: () => string[]): Array<{ path: string; parse: Parser }> {
+function candidates(c: Pick<Container, 'id' | 'runtime'>, containerdNamespaces: () => string[]): Array<{ path: string; parse: Parser }> {
   const id = c.id;
   const containerd = (): Array<{ path: string; parse: Parser }> =>
     containerdNamespaces().map((ns) => ({ path: `${STATE_DIRS.containerdTasks}/${ns}/${id}/config.json`, parse: parseContainerdConfig }));
@@ -60,7 +60,7 @@ const SAFE_ID = /^[0-9a-f]{12,128}$/;
  * normal (a runtime nsview does not know, a capture without them); unreadable, oversized or
  * malformed ones are warnings naming the file.
  */
-export function readNameFacts(source: Source, containers: Container[], pods: Pod[], warnings: Warning[]): NameFacts {
+export function readNameFacts(source: Source, containers: Array<Pick<Container, 'id' | 'runtime'>>, podUids: Iterable<string>, warnings: Warning[]): NameFacts {
   const out: NameFacts = { containers: new Map(), pods: new Map() };
   const denied: Denied = new Set();
   let nsList: string[] | undefined;
@@ -88,7 +88,7 @@ export function readNameFacts(source: Source, containers: Container[], pods: Pod
       break;
     }
   }
-  const uids = new Set(pods.map((p) => p.uid).filter((u): u is string => u !== null));
+  const uids = new Set(podUids);
   if (uids.size > 0) readPodLogs(source, uids, out.pods, warnings);
   return out;
 }

@@ -22,7 +22,7 @@ export function renderDiff(d: DiffResult, r: RenderOptions): string {
     n.type,
     n.a === null ? '?' : String(n.a),
     n.b === null ? '?' : String(n.b),
-    n.shared === null ? 'unknown' : n.shared ? (n.node ? 'shared (node)' : 'shared') : 'distinct',
+    n.shared === null ? (n.unknown === 'not-read' ? 'not read' : n.unknown === 'denied' ? 'denied' : 'unknown') : n.shared ? (n.node ? 'shared (node)' : 'shared') : 'distinct',
   ]);
   const ns = renderColumns([{ header: 'TYPE' }, { header: `PID ${d.a.pid}`, right: true }, { header: `PID ${d.b.pid}`, right: true }, { header: 'SHARING' }], nsRows, {
     header: st.header,

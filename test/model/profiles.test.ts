@@ -61,3 +61,24 @@ describe('the light profiles where a full scan knows more', () => {
     expect(scanSync({ source: volumeSource(spec) }).processes.find((p) => p.pid === 7000)?.cmdline).toEqual(['\ufeffevil', '30']);
   });
 });
+
+describe('coverage: a consumer tells not read from denied from absent', () => {
+  it('a tree scan says whose namespaces it read, and diff says "not read" for the others', async () => {
+    const { diff } = await import('../../lib/model/diff.js');
+    const src = scenarioSource('k8s-seed-pod');
+    const tree = scanSync({ source: src, profile: 'tree' });
+    expect(tree.coverage).toMatchObject({ profile: 'tree', namespaces: 'some' });
+    // 612 (containerd) is a host process: the tree profile reads no namespace links of it.
+    const d = diff(tree, 612, 5001);
+    expect(d.namespaces.every((n) => n.shared === null && n.unknown === 'not-read')).toBe(true);
+    expect(d.verdict).toMatch(/namespaces not read/);
+    const full = scanSync({ source: src });
+    expect(full.coverage).toMatchObject({ profile: 'all', namespaces: 'all' });
+    expect(diff(full, 612, 5001).namespaces.every((n) => n.unknown === undefined)).toBe(true);
+    // Read, and denied: the process is partial.
+    const denied = { ...full, processes: full.processes.map((p) => (p.pid === 612 ? { ...p, ns: {}, partial: true } : p)) };
+    expect(diff(denied, 612, 5001).namespaces[0]?.unknown).toBe('denied');
+    const absent = { ...full, processes: full.processes.map((p) => (p.pid === 612 ? { ...p, ns: {} } : p)) };
+    expect(diff(absent, 612, 5001).namespaces[0]?.unknown).toBe('absent');
+  });
+});

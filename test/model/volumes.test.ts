@@ -133,7 +133,7 @@ describe("the seeds' pod: an app and its sidecar share an emptyDir", () => {
   const pod = s.pods[0]!;
 
   it('reads each container\'s mount namespace once and names the volumes', () => {
-    expect(s.coverage).toEqual({ volumes: true });
+    expect(s.coverage).toMatchObject({ volumes: true });
     expect(pod.volumes!.map((v) => `${v.kind} ${v.name} ${v.mounts.map((m) => `${s.containers.find((c) => c.id === m.container)?.name}:${m.path}:${m.readOnly ? 'ro' : 'rw'}`).join(',')}`)).toEqual([
       'emptyDir shared-data app:/data:rw,sidecar:/logs:ro',
       'etc-hosts etc-hosts app:/etc/hosts:rw,sidecar:/etc/hosts:rw',
