@@ -259,8 +259,9 @@ function buildSnapshot(source: Source, facts: Facts, found: Found, plan: ScanPla
   const { live, nodeNs } = found;
   let namespaces = plan.namespaces ? groupNamespaces(live) : [];
   cgroupNamespaceWarning(source, facts.outside, nodeNs, warnings);
-  const containers = groupContainers(live, facts.identities, facts.hierarchies);
-  let pods = groupPods(live, nodeNs, containers, facts.identities, facts.hierarchies);
+  const grouped = groupPods(live, nodeNs, groupContainers(live, facts.identities, facts.hierarchies), facts.identities, facts.hierarchies);
+  const containers = grouped.containers;
+  let pods = grouped.pods;
   let named = containers;
   if (found.names) ({ containers: named, pods } = applyNames(containers, pods, found.names, warnings));
   if (plan.volumes) pods = podVolumes(pods, named, live, nodeNs.mnt, new Map(found.tables.map((t) => [t.mntns, parseMountTable(t, warnings)])));

@@ -2,11 +2,11 @@ import { compareHierarchyKeys } from '../parse/proc-cgroup.js';
 import { NsviewError, shorten } from '../errors.js';
 import { UNIFIED, type CgroupHierarchy, type CgroupNode, type Snapshot } from '../types.js';
 
-const indexes = new WeakMap<CgroupHierarchy, Map<string, CgroupNode>>();
+const indexes = new WeakMap<CgroupHierarchy, { root: CgroupNode; index: Map<string, CgroupNode> }>();
 
-/** The node at `path` in a hierarchy, or `undefined` (an index by path is built on first use). */
+/** The node at `path` in a hierarchy, or `undefined` (an index by path is built on first use, and anew when the root is replaced). */
 export function findNode(h: CgroupHierarchy, path: string): CgroupNode | undefined {
-  let index = indexes.get(h);
+  let index = indexes.get(h)?.root === h.root ? indexes.get(h)!.index : undefined;
   if (!index) {
     index = new Map();
     const stack = [h.root];
@@ -15,7 +15,7 @@ export function findNode(h: CgroupHierarchy, path: string): CgroupNode | undefin
       index.set(n.path, n);
       for (const c of n.children) stack.push(c);
     }
-    indexes.set(h, index);
+    indexes.set(h, { root: h.root, index });
   }
   return index.get(path === '' ? '/' : path);
 }

@@ -10,12 +10,24 @@ export interface SnapshotIndex {
   namespace(type: NsType, inode: number): Namespace | undefined;
 }
 
-const cache = new WeakMap<Snapshot, SnapshotIndex>();
+/** What an index was built from: the arrays and their lengths, so an edited snapshot is indexed anew. */
+interface Built {
+  index: SnapshotIndex;
+  from: unknown[];
+}
 
-/** Build (or reuse) the lookup index of a snapshot. */
+const cache = new WeakMap<Snapshot, Built>();
+
+const parts = (s: Snapshot): unknown[] => [s.processes, s.processes.length, s.containers, s.containers.length, s.pods, s.pods.length, s.namespaces, s.namespaces.length];
+
+/**
+ * The lookup index of a snapshot, built once and reused while the snapshot's arrays are the
+ * same (a caller that replaces or grows one gets a new index, never a stale answer).
+ */
 export function indexSnapshot(s: Snapshot): SnapshotIndex {
   const hit = cache.get(s);
-  if (hit) return hit;
+  const now = parts(s);
+  if (hit && hit.from.every((v, i) => v === now[i])) return hit.index;
   const procs = new Map(s.processes.map((p) => [p.pid, p]));
   const containers = new Map(s.containers.map((c) => [c.id, c]));
   const byPid = new Map<number, Container>();
@@ -33,6 +45,6 @@ export function indexSnapshot(s: Snapshot): SnapshotIndex {
     },
     namespace: (type, inode) => ns.get(`${type}:${inode}`),
   };
-  cache.set(s, index);
+  cache.set(s, { index, from: now });
   return index;
 }

@@ -153,7 +153,8 @@ function emptyPod(key: string): Pod {
  * Group containers into pods: first Kubernetes pods from the kubelet's cgroup
  * layout, then, for containers in no such pod, pods inferred from shared
  * (non-node) net or ipc namespaces, such as one built by hand with
- * `docker run --network container:… --ipc container:…`.
+ * `docker run --network container:… --ipc container:…`. Returns the pods and the containers
+ * with their `pod` and `role` set (new objects: the inputs are not changed).
  */
 export function groupPods(
   processes: ProcessInfo[],
@@ -161,7 +162,9 @@ export function groupPods(
   containers: Container[],
   identities: Map<number, ProcessIdentity>,
   hierarchies: CgroupHierarchy[],
-): Pod[] {
+): { pods: Pod[]; containers: Container[] } {
+  // The containers come back with their pod and role (`sandbox`) set: copies, the inputs stay as they were.
+  containers = containers.map((c) => ({ ...c }));
   const ctx: Ctx = { procs: new Map(processes.map((p) => [p.pid, p])), node: nodeNs, main: new Map() };
   const pods = new Map<string, { pod: Pod; members: Set<Container> }>();
 
@@ -262,5 +265,5 @@ export function groupPods(
     for (const c of members) c.pod = pod.key;
     out.push(pod);
   }
-  return out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return { pods: out.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)), containers };
 }

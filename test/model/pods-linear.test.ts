@@ -24,7 +24,12 @@ describe('groupPods', () => {
       containers.push({ id, runtime: 'docker', name: null, role: 'container', hierarchy: 'unified', cgroup: `/user.slice/many/${id}`, pids: [p.pid], pod: null });
     }
     const t = performance.now();
-    const pods = groupPods(processes, node, containers, new Map(), []);
+    const before = JSON.stringify(containers);
+    const { pods, containers: grouped } = groupPods(processes, node, containers, new Map(), []);
+    // Its inputs stay as they were; the containers come back with pod and role set.
+    expect(JSON.stringify(containers)).toBe(before);
+    expect(grouped.find((c) => c.role === 'sandbox')?.id).toBe(containers[0]!.id);
+    expect(grouped.every((c) => c.pod === pods[0]!.key)).toBe(true);
     expect(performance.now() - t).toBeLessThan(10_000);
     expect(pods).toHaveLength(1);
     expect(pods[0]!.containers).toHaveLength(n);

@@ -56,3 +56,16 @@ describe('parseSnapshot', () => {
     expect(() => parseSnapshot(text(), 'snap.json')).toThrow(/^snap\.json: /);
   });
 });
+
+describe('lookups on an edited snapshot', () => {
+  it('indexSnapshot answers for the snapshot as it is now, not as it was first indexed', async () => {
+    const { indexSnapshot } = await import('../../lib/model/index-snapshot.js');
+    const { scenarioSource } = await import('../helpers/host.js');
+    const s = scanSync({ source: scenarioSource('k8s-seed-pod') });
+    expect(indexSnapshot(s).process(5035)).toBeDefined();
+    s.processes = s.processes.filter((p) => p.pid !== 5035);
+    expect(indexSnapshot(s).process(5035)).toBeUndefined();
+    s.processes.push({ ...s.processes[0]!, pid: 77777 });
+    expect(indexSnapshot(s).process(77777)).toBeDefined();
+  });
+});
