@@ -121,6 +121,8 @@ export function diff(snapshot: Snapshot, pidA: number, pidB: number): DiffResult
     va && vb
       ? va.flatMap((v) => {
           const w = vb.find((x) => x.name === v.name && x.kind === v.kind);
+          // The files the kubelet gives every container (etc-hosts, termination logs) are no volumes they share, as `pods` shows.
+          if (v.kind === 'etc-hosts' || v.kind === 'termination-log') return [];
           return w && sa.container!.id !== sb.container!.id ? [{ name: v.name, kind: v.kind, a: v.mounts, b: w.mounts }] : [];
         })
       : null;

@@ -18,7 +18,8 @@ export function renderWhich(answers: WhichAnswer[]): string {
       parts.push(`${what}${a.container.name !== null ? ` ${safe(a.container.name)}` : ''} (${safe(a.container.runtime)} ${safe(a.container.id.slice(0, 12))})`);
     }
     if (a.pod) {
-      const extra = [a.pod.name !== null && a.pod.namespace ? a.pod.uid : null, a.pod.qos].filter((x): x is string => x !== null);
+      // An inferred pod (no uid) says so, as pods, diff and inspect do.
+      const extra = [a.pod.uid === null ? 'inferred' : a.pod.name !== null && a.pod.namespace ? a.pod.uid : null, a.pod.qos].filter((x): x is string => x !== null);
       parts.push(`${a.container ? 'in ' : ''}pod ${podName(a.pod)}${extra.length ? ` (${safe(extra.join(', '))})` : ''}`);
     }
     return `${head} → ${parts.join(' ')}`;
