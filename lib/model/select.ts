@@ -6,7 +6,7 @@
 import { NsviewError, shorten, unknownPid } from '../errors.js';
 import { indexSnapshot } from './index-snapshot.js';
 import { podText } from './names.js';
-import type { Container, Pod, Snapshot } from '../types.js';
+import type { Container, Namespace, NsType, Pod, Snapshot } from '../types.js';
 
 /** Shortest container id prefix accepted (as `docker` accepts short ids). */
 const MIN_PREFIX = 4;
@@ -135,3 +135,49 @@ export function which(s: Snapshot, pids: number[], inside?: string): WhichAnswer
     };
   });
 }
+
+/** What `ls` selects by: the fields of its options that choose namespaces. */
+export interface NamespaceSelection {
+  /** Only the namespace with this inode; one the snapshot does not hold is an error. */
+  ns?: number;
+  /** Only namespaces of these types (of any of them). */
+  types?: NsType[];
+  /** @deprecated One type: the same as `types: [type]`. */
+  type?: NsType;
+  /** Only the namespaces of this pid. */
+  pid?: number;
+  /** Only the namespaces of these processes (a container's or a pod's). */
+  pids?: number[];
+}
+
+/** The namespaces `ls` lists for the options, in lsns order (by inode). */
+export function lsNamespaces(s: Snapshot, o: NamespaceSelection): Namespace[] {
+  let list = s.namespaces;
+  if (o.ns !== undefined) {
+    const inode = o.ns;
+    list = list.filter((n) => n.inode === inode);
+    if (!list.length) throw unknownNamespace(inode, s.root, s.coverage?.holders === 'all');
+  }
+  const types = new Set([...(o.types ?? []), ...(o.type ? [o.type] : [])]);
+  if (types.size) list = list.filter((n) => types.has(n.type));
+  if (o.pid !== undefined) {
+    const p = indexSnapshot(s).process(o.pid);
+    if (!p) throw unknownPid(o.pid, s.root);
+    list = list.filter((n) => p.ns[n.type] === n.inode);
+  }
+  if (o.pids !== undefined) {
+    // Namespaces of a container's or a pod's processes (`ls --container`, `ls --pod`).
+    const ix = indexSnapshot(s);
+    const held = new Set<string>();
+    for (const pid of o.pids) for (const [type, inode] of Object.entries(ix.process(pid)?.ns ?? {})) held.add(`${type}:${inode}`);
+    list = list.filter((n) => held.has(`${n.type}:${n.inode}`));
+  }
+  return [...list].sort((a, b) => a.inode - b.inode || (a.type < b.type ? -1 : 1));
+}
+
+/** The error for a namespace inode a snapshot does not hold, naming the inode and where it was looked for (as {@link unknownPid}). */
+function unknownNamespace(inode: number, root: string, holders: boolean): NsviewError {
+  const say = (w: string): string => `no namespace ${inode} in ${w === '/' ? 'this host' : shorten(w)}${holders ? '' : ' (one held only by a mount or an fd is listed with --holders)'}`;
+  return new NsviewError('not-found', say(root), undefined, say);
+}
+

@@ -1,7 +1,8 @@
-import { NsviewError, shorten, unknownPid } from '../errors.js';
+import { NsviewError } from '../errors.js';
 import { holderText, mountsIn } from '../model/holders.js';
 import { indexSnapshot } from '../model/index-snapshot.js';
 import { namespaceRelations, relationOf, type NsRelation } from '../model/relations.js';
+import { lsNamespaces } from '../model/select.js';
 import type { Namespace, NsHolder, NsType, Snapshot } from '../types.js';
 import { renderColumns } from './columns.js';
 import { podText } from './labels.js';
@@ -127,36 +128,8 @@ export function lsColumns(names: string[] | undefined, outputAll = false): LsCol
   });
 }
 
-/** The namespaces `ls` lists for the options, in lsns order (by inode). */
-export function lsNamespaces(s: Snapshot, o: LsOptions): Namespace[] {
-  let list = s.namespaces;
-  if (o.ns !== undefined) {
-    const inode = o.ns;
-    list = list.filter((n) => n.inode === inode);
-    if (!list.length) throw unknownNamespace(inode, s.root, s.coverage?.holders === 'all');
-  }
-  const types = new Set([...(o.types ?? []), ...(o.type ? [o.type] : [])]);
-  if (types.size) list = list.filter((n) => types.has(n.type));
-  if (o.pid !== undefined) {
-    const p = indexSnapshot(s).process(o.pid);
-    if (!p) throw unknownPid(o.pid, s.root);
-    list = list.filter((n) => p.ns[n.type] === n.inode);
-  }
-  if (o.pids !== undefined) {
-    // Namespaces of a container's or a pod's processes (`ls --container`, `ls --pod`).
-    const ix = indexSnapshot(s);
-    const held = new Set<string>();
-    for (const pid of o.pids) for (const [type, inode] of Object.entries(ix.process(pid)?.ns ?? {})) held.add(`${type}:${inode}`);
-    list = list.filter((n) => held.has(`${n.type}:${n.inode}`));
-  }
-  return [...list].sort((a, b) => a.inode - b.inode || (a.type < b.type ? -1 : 1));
-}
-
-/** The error for a namespace inode a snapshot does not hold, naming the inode and where it was looked for (as {@link unknownPid}). */
-function unknownNamespace(inode: number, root: string, holders: boolean): NsviewError {
-  const say = (w: string): string => `no namespace ${inode} in ${w === '/' ? 'this host' : shorten(w)}${holders ? '' : ' (one held only by a mount or an fd is listed with --holders)'}`;
-  return new NsviewError('not-found', say(root), undefined, say);
-}
+/** Which namespaces `ls` lists is a selection of the model: lib/model/select.ts. */
+export { lsNamespaces };
 
 /** How `ls -T` nests namespaces, as lsns: under the parent namespace, the owning user namespace, or the namespace of the lowest pid's parent process. */
 export type LsTree = 'parent' | 'owner' | 'process';

@@ -1,4 +1,3 @@
-import { NsviewError, shorten } from '../errors.js';
 import { baseName, findNode, pickHierarchy, subtree } from '../model/cgroup-tree.js';
 import { indexSnapshot } from '../model/index-snapshot.js';
 import { POD_NS_ORDER, UNIFIED, type CgroupHierarchy, type CgroupNode, type Container, type Pod, type Snapshot } from '../types.js';
@@ -166,49 +165,8 @@ function fitLabelled(ctx: Ctx, lead: string, name: string, label: string | undef
   return ellipsizeStyled(whole, ctx.width);
 }
 
-/** systemd's unit type suffixes: a name without one is a service (`systemd-cgls -u containerd` is containerd.service). */
-export const UNIT_SUFFIXES = ['.service', '.socket', '.target', '.device', '.mount', '.automount', '.swap', '.timer', '.path', '.slice', '.scope'] as const;
-
-/** A user's service manager, whose subtree holds that user's units. */
-const USER_MANAGER = /^user@\d+\.service$/;
-
-/** Options of {@link unitCgroup}. */
-export interface UnitOptions {
-  /** Hierarchy to look in, as {@link TreeOptions.controller}. */
-  controller?: string;
-  /** Look for a user unit of this uid (`systemd-cgls --user-unit`): only under `user@<uid>.service`. Unset: only outside every `user@<n>.service` subtree (`-u`). */
-  user?: number;
-}
-
-/**
- * The cgroup path of a systemd unit in the hierarchy a tree shows: the cgroup
- * whose last path component is the unit's name (`.service` appended to a name
- * with no unit suffix). System units are looked for outside every
- * `user@<uid>.service` subtree (that manager's own cgroup is a system unit);
- * user units only below `user@<uid>.service` of `o.user`. When several
- * cgroups match, the shortest path wins (then the first by code unit order).
- * Throws a `not-found` {@link NsviewError} naming the unit and the hierarchy
- * when none does.
- */
-export function unitCgroup(s: Snapshot, unit: string, o: UnitOptions = {}): string {
-  const h = pickHierarchy(s, o.controller);
-  const name = UNIT_SUFFIXES.some((x) => unit.length > x.length && unit.endsWith(x)) ? unit : `${unit}.service`;
-  const manager = o.user === undefined ? undefined : `user@${o.user}.service`;
-  let best: string | undefined;
-  // A stack, not recursion: a snapshot's tree can be deeper than the call stack.
-  const stack: Array<{ n: CgroupNode; inUser: boolean }> = [{ n: h.root, inUser: false }];
-  while (stack.length) {
-    const { n, inUser } = stack.pop() as { n: CgroupNode; inUser: boolean };
-    const base = baseName(n.path);
-    if (base === name && inUser === (manager !== undefined) && (best === undefined || n.path.length < best.length || (n.path.length === best.length && n.path < best))) best = n.path;
-    if (manager === undefined && USER_MANAGER.test(base)) continue;
-    const below = inUser || base === manager;
-    for (const c of n.children) stack.push({ n: c, inUser: below });
-  }
-  if (best !== undefined) return best;
-  const where = `in the ${h.key === UNIFIED ? 'v2' : shorten(h.key)} hierarchy`;
-  throw new NsviewError('not-found', manager === undefined ? `no cgroup of unit ${shorten(name)} ${where}` : `no cgroup of user unit ${shorten(name)} under ${manager} ${where}`);
-}
+/** Where a unit's cgroup is (`tree -u`) is a lookup of the model: lib/model/cgroup-tree.ts. */
+export { unitCgroup, UNIT_SUFFIXES, type UnitOptions } from '../model/cgroup-tree.js';
 
 /** A cgroup node as `tree --json` prints it. */
 export interface TreeJsonNode {
