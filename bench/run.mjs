@@ -10,17 +10,19 @@
  *          --quiet-wait 60 (seconds to wait for other load to settle before timing)
  *          --doc / --no-doc  --no-profile
  *
- * For each size it fills the host with pods (bench/host.mjs) until /proc holds
- * that many processes, times the commands alternately, profiles nsview, and
- * tears everything down (also on Ctrl-C and errors). Root and Linux only. A
- * benchmark, not a test: it reports figures and never fails on them.
+ * For each size it fills the host with pods until /proc holds that many
+ * processes (bench/host.mjs, which builds them with the live tests' lab,
+ * test/helpers/lab.ts, under its lock), times the commands alternately,
+ * profiles nsview, and tears everything down (also on Ctrl-C and errors). Root
+ * and Linux only. A benchmark, not a test: it reports figures and never fails
+ * on them.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as nodePath from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { BenchHost, HOST_TOOLS, countProcesses, fillPod, processLimits, takeLock, which } from './host.mjs';
+import { BenchHost, HOST_TOOLS, countProcesses, fillPod, processLimits, which } from './host.mjs';
 import { alternate, cpuBusy, loadAvg, machine, median } from './measure.mjs';
 import { profileCli } from './profile.mjs';
 import { DOC_PATH, writeDoc } from './report.mjs';
@@ -187,8 +189,8 @@ async function benchSize(size, o, state) {
     await new Promise((resolve) => setImmediate(resolve));
     if (state.stopping) throw new Error('interrupted');
   };
-  state.lock = await takeLock();
-  const host = new BenchHost();
+  // The lab takes the live-suite lock (waiting for a live suite that holds it) and keeps it until closed.
+  const host = await BenchHost.open();
   state.host = host;
   const keep = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'nsview-bench-out-'));
   try {
@@ -281,8 +283,6 @@ async function benchSize(size, o, state) {
     res.teardown.seconds = (Date.now() - t) / 1000;
     state.host = undefined;
     fs.rmSync(keep, { recursive: true, force: true });
-    await state.lock.release();
-    state.lock = undefined;
     try {
       lim.restore();
     } catch (err) {
@@ -316,12 +316,10 @@ function printSummary(results) {
 async function main() {
   const o = parseArgs(process.argv.slice(2));
   preflight();
-  const state = { host: undefined, lock: undefined, stopping: false };
-  // Last resort if we exit abruptly: kill what we started (by recorded pid), drop the lock.
-  process.on('exit', () => {
-    state.host?.killSync();
-    state.lock?.releaseSync();
-  });
+  const state = { host: undefined, stopping: false };
+  // Last resort if we exit abruptly: kill what we started (by recorded pid). The lab does so
+  // too, and its lock goes with this process.
+  process.on('exit', () => state.host?.killSync());
   for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
     process.on(sig, async () => {
       if (state.stopping) {
@@ -331,10 +329,10 @@ async function main() {
       state.stopping = true;
       log(`${sig}: tearing down`);
       try {
+        // No host yet (still waiting for the lock): nothing built, and exiting drops the wait.
         const r = await state.host?.close();
         if (r && (r.leftProcesses.length || r.leftCgroups.length)) log(`left behind: ${r.leftProcesses.length} processes, ${r.leftCgroups.length} cgroups`);
         else if (r) log('torn down, nothing left behind');
-        await state.lock?.release();
       } finally {
         process.exit(sig === 'SIGINT' ? 130 : 143);
       }

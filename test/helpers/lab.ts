@@ -404,6 +404,91 @@ export interface LabOptions {
   lockTimeoutMs?: number;
   /** Lock file (default `/tmp/nsview-live.lock`). */
   lockFile?: string;
+  /**
+   * Take the live-suite lock (default true). `false` when the caller holds it already
+   * ({@link takeLiveLock}): the lab then neither takes nor releases it.
+   */
+  lock?: boolean;
+  /**
+   * How long a container may take to start, plus 30 ms per process (default 15 s). A host
+   * built up to thousands of processes on a busy machine needs more.
+   */
+  startTimeoutMs?: number;
+  /** How long {@link Lab.close} waits for each round of its processes to exit (default 15 s). */
+  teardownTimeoutMs?: number;
+  /**
+   * Close each wrapper's stderr pipe once what it started is up (default false: kept, and its
+   * last words shown if it exits while starting). A host of thousands of processes would
+   * otherwise leave a pipe per wrapper open in this process.
+   */
+  closeStderrWhenUp?: boolean;
+}
+
+/** The live-suite lock, held by a `flock` child until released. */
+export interface LiveLock {
+  /** Release it and wait for the `flock` child to exit. */
+  release(): Promise<void>;
+  /** Release it now, without waiting (for a process `exit` hook). */
+  releaseSync(): void;
+}
+
+/**
+ * Take the lock that serialises live suites (and benchmarks) on this machine: `flock` holds
+ * it while `cat` reads our stdin, so if this process dies, the pipe closes and the lock goes.
+ * Warns once when another run holds it; throws after `timeoutMs`.
+ */
+export async function takeLiveLock(file = '/tmp/nsview-live.lock', timeoutMs = 240_000): Promise<LiveLock> {
+  const child = spawn('flock', ['-w', String(Math.ceil(timeoutMs / 1000)), file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  child.on('error', () => undefined);
+  let out = '';
+  let err = '';
+  let exited: number | null | undefined;
+  child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
+  child.on('exit', (code) => (exited = code));
+  const lock: LiveLock = {
+    async release() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      child.stdin?.end();
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await done;
+      clearTimeout(t);
+    },
+    releaseSync() {
+      try {
+        child.stdin?.destroy();
+        child.kill('SIGKILL');
+      } catch {
+        // gone
+      }
+    },
+  };
+  const started = Date.now();
+  let warned = false;
+  try {
+    await poll(
+      `live-test lock ${file}`,
+      (s) => {
+        if (out.includes('locked')) return true;
+        if (exited !== undefined) throw new Error(`lab: could not take ${file} (flock exited ${exited}): ${err.trim()}`);
+        if (!warned && Date.now() - started > 2000) {
+          warned = true;
+          console.warn(`lab: waiting for ${file}: another live suite is running`);
+        }
+        s.last = 'held by another run';
+        return undefined;
+      },
+      timeoutMs + 5000,
+      25,
+    );
+  } catch (e) {
+    await lock.release();
+    throw e;
+  }
+  return lock;
 }
 
 /** A running churn helper: starts short-lived processes until stopped. */
@@ -426,16 +511,18 @@ export class Lab {
   /** Cgroup directories this lab created (absolute), in creation order. */
   private readonly created: string[] = [];
   private readonly churns = new Set<Churn>();
-  private lock: ChildProcess | undefined;
+  private lock: LiveLock | undefined;
+  private readonly options: LabOptions;
   private closed = false;
   /** What {@link Lab.remainingCgroups} found at close, before the lock was released. */
   leftAtClose: string[] = [];
   private readonly onExit = (): void => this.killSync();
   private stderr = new Map<number, string>();
 
-  private constructor(hierarchies: LabHierarchy[], tmp: string) {
+  private constructor(hierarchies: LabHierarchy[], tmp: string, options: LabOptions) {
     this.hierarchies = hierarchies;
     this.tmp = tmp;
+    this.options = options;
   }
 
   /** Take the live-suite lock, then set up an empty lab. */
@@ -443,10 +530,10 @@ export class Lab {
     const hierarchies = cgroupHierarchies();
     if (hierarchies.length === 0) throw new Error('lab: no cgroup hierarchy mounted');
     const tmp = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'nsview-lab-'));
-    const lab = new Lab(hierarchies, tmp);
+    const lab = new Lab(hierarchies, tmp, options);
     process.on('exit', lab.onExit);
     try {
-      await lab.takeLock(options.lockFile ?? '/tmp/nsview-live.lock', options.lockTimeoutMs ?? 240_000);
+      if (options.lock !== false) lab.lock = await takeLiveLock(options.lockFile ?? '/tmp/nsview-live.lock', options.lockTimeoutMs ?? 240_000);
       const sleep = which('sleep') as string;
       for (const name of ['pause', 'conmon']) {
         fs.copyFileSync(sleep, nodePath.join(tmp, name));
@@ -459,54 +546,18 @@ export class Lab {
     return lab;
   }
 
-  private async takeLock(file: string, timeoutMs: number): Promise<void> {
-    // flock holds the lock while `cat` reads our stdin: if this process dies, the pipe closes and the lock goes.
-    const child = spawn('flock', ['-w', String(Math.ceil(timeoutMs / 1000)), file, 'sh', '-c', 'echo locked; exec cat >/dev/null'], {
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    this.lock = child;
-    child.on('error', () => undefined);
-    let out = '';
-    let err = '';
-    let exited: number | null | undefined;
-    child.stdout?.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (err += d.toString()));
-    child.on('exit', (code) => (exited = code));
-    const started = Date.now();
-    let warned = false;
-    await poll(
-      `live-test lock ${file}`,
-      (s) => {
-        if (out.includes('locked')) return true;
-        if (exited !== undefined) throw new Error(`lab: could not take ${file} (flock exited ${exited}): ${err.trim()}`);
-        if (!warned && Date.now() - started > 2000) {
-          warned = true;
-          console.warn(`lab: waiting for ${file}: another live suite is running`);
-        }
-        s.last = 'held by another run';
-        return undefined;
-      },
-      timeoutMs + 5000,
-      25,
-    );
-  }
-
   private async releaseLock(): Promise<void> {
-    const child = this.lock;
-    if (!child) return;
+    const lock = this.lock;
     this.lock = undefined;
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const done = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-    child.stdin?.end();
-    const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-    await done;
-    clearTimeout(t);
+    await lock?.release();
   }
 
   // -- cgroups -------------------------------------------------------------
 
   /** `mkdir -p` a cgroup path in every hierarchy (or those given), recording the directories created here. */
   private makeCgroup(path: string, hierarchies: LabHierarchy[] = this.hierarchies): void {
+    // After close, a directory made here would outlive the lab (a pod still being built when it closed).
+    if (this.closed) throw new Error('lab: closed');
     const segments = path.split('/').filter(Boolean);
     for (const h of hierarchies) {
       let dir = h.mountPoint;
@@ -564,6 +615,8 @@ export class Lab {
 
   /** Spawn a wrapper (a child of this process), recording its pid. */
   private spawnWrapper(argv: string[], what: string, options: { detached?: boolean } = {}): ChildProcess {
+    // After close, a process started here would outlive the lab's teardown.
+    if (this.closed) throw new Error('lab: closed');
     const [cmd, ...args] = argv as [string, ...string[]];
     const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'], detached: options.detached ?? false });
     child.on('error', () => undefined);
@@ -607,9 +660,11 @@ export class Lab {
         return procs;
       },
       // Thousands of processes take their time to fork, the more on a busy machine.
-      15_000 + count * 30,
+      (this.options.startTimeoutMs ?? 15_000) + count * 30,
       count > 100 ? 250 : 10,
     );
+    // Up and running: its stderr is no longer needed.
+    if (this.options.closeStderrWhenUp) child.stderr?.destroy();
     return pids;
   }
 
@@ -1043,9 +1098,31 @@ export class Lab {
     }
   }
 
-  private killSync(): void {
-    // Last resort on process exit: no waiting, no cgroup removal.
+  /**
+   * Last resort (the lab runs it on process exit, too): SIGKILL every recorded process still
+   * alive, no waiting, no cgroup removal, no close.
+   */
+  killSync(): void {
     this.signal(this.alive());
+  }
+
+  /**
+   * Check the lab's pods are still as built: each sandbox's, container's and monitor's cgroup
+   * lists exactly its recorded processes in every hierarchy. Returns the problems found.
+   */
+  checkCgroups(): string[] {
+    const problems: string[] = [];
+    for (const pod of this.pods) {
+      const units = [...[pod.sandbox, ...pod.containers].map((c) => ({ cgroup: c.cgroup, pids: c.pids })), ...pod.monitors.map((m) => ({ cgroup: m.cgroup, pids: [m.pid] }))];
+      for (const u of units) {
+        const want = [...u.pids].sort((a, b) => a - b).join();
+        for (const h of this.hierarchies) {
+          const got = this.readProcs(h, u.cgroup).join();
+          if (got !== want) problems.push(`${h.key}:${u.cgroup} lists ${got || 'nothing'} (want ${want})`);
+        }
+      }
+    }
+    return problems;
   }
 
   /** Stop churn, kill every recorded process, remove every cgroup this lab created, release the lock. */
@@ -1079,7 +1156,7 @@ export class Lab {
             this.signal(left);
             return undefined;
           },
-          15_000,
+          this.options.teardownTimeoutMs ?? 15_000,
           20,
         );
       } catch (err) {
