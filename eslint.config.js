@@ -50,7 +50,15 @@ export default tseslint.config(
     },
   },
   { files: ['lib/*.ts'], rules: restrict([...fs, ...cli, ...render]) },
-  { files: ['lib/types.ts', 'lib/errors.ts'], rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['./*'], message: 'layers: types and errors are the bottom: they import nothing of the project' }] }] } },
+  {
+    files: ['lib/types.ts', 'lib/errors.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['./*'], message: 'layers: types and errors are the bottom: they import nothing of the project' }] },
+      ],
+    },
+  },
   { files: ['lib/parse/**'], rules: restrict([...fs, ...cli, ...render], 'parse') },
   { files: ['lib/read/**'], rules: restrict([...fs, ...cli, ...render], 'read') },
   { files: ['lib/model/**'], rules: restrict([...fs, ...cli, ...render], 'model') },

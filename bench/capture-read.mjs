@@ -25,7 +25,8 @@ const { createFsSource } = await import(new URL('../dist/lib/source/fs-source.js
 
 const spec = JSON.parse(fs.readFileSync(new URL('../fixtures/scenarios/k8s-v2-systemd-node.json', import.meta.url), 'utf8'));
 const model = spec.processes.find((p) => p.cmdline?.[0] === '/bin/app');
-for (let i = 0; i < extra; i++) spec.processes.push({ ...model, pid: 100000 + i, ppid: model.pid, comm: 'worker', cmdline: ['worker', String(i)], start: 200000 + i });
+for (let i = 0; i < extra; i++)
+  spec.processes.push({ ...model, pid: 100000 + i, ppid: model.pid, comm: 'worker', cmdline: ['worker', String(i)], start: 200000 + i });
 const tree = specTree(spec);
 const vol = new Volume();
 vol.fromJSON(tree.files);

@@ -16,7 +16,7 @@ function read(path) {
   const fd = fs.openSync(path, 'r');
   try {
     let n = 0;
-    for (let m; n < buf.length && (m = fs.readSync(fd, buf, n, buf.length - n, null)) > 0; ) n += m;
+    for (let m; n < buf.length && (m = fs.readSync(fd, buf, n, buf.length - n, null)) > 0;) n += m;
     return buf.toString('utf8', 0, n);
   } finally {
     fs.closeSync(fd);

@@ -35,15 +35,22 @@ try {
   }
   for (const s of started) s.start = startOf(s.pid);
   const out = { processes: fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).length };
-  const fds = fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).reduce((sum, d) => {
-    try {
-      return sum + fs.readdirSync(`/proc/${d}/fd`).length;
-    } catch {
-      return sum;
-    }
-  }, 0);
+  const fds = fs
+    .readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .reduce((sum, d) => {
+      try {
+        return sum + fs.readdirSync(`/proc/${d}/fd`).length;
+      } catch {
+        return sum;
+      }
+    }, 0);
   out.fds = fds;
-  for (const [name, holders] of [['none', undefined], ['mounts', 'mounts'], ['all', 'all']]) {
+  for (const [name, holders] of [
+    ['none', undefined],
+    ['mounts', 'mounts'],
+    ['all', 'all'],
+  ]) {
     const ms = [];
     for (let i = 0; i <= runs; i++) {
       const t = performance.now();

@@ -84,7 +84,8 @@ async function compileLab() {
       compilerOptions: { module: ts.ModuleKind.ES2022, target: ts.ScriptTarget.ES2022, sourceMap: false, declaration: false },
     });
     const errors = (out.diagnostics ?? []).filter((d) => d.category === ts.DiagnosticCategory.Error);
-    if (errors.length) throw new Error(`bench: cannot transpile ${f.rel}: ${errors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' ')).join('; ')}`);
+    if (errors.length)
+      throw new Error(`bench: cannot transpile ${f.rel}: ${errors.map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' ')).join('; ')}`);
     const to = nodePath.join(staging, f.rel.replace(/\.ts$/, '.js'));
     fs.mkdirSync(nodePath.dirname(to), { recursive: true });
     fs.writeFileSync(to, out.outputText);

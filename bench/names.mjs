@@ -24,7 +24,16 @@ const { specSource } = await import(dist('lib/source/spec.js'));
 const { captureHost } = await import(dist('lib/read/capture.js'));
 const spec = JSON.parse(fs.readFileSync(new URL('../lib/demo/k8s-node.json', import.meta.url), 'utf8'));
 const model = spec.processes.find((p) => p.pid === 1150);
-for (let i = 0; i < extra; i++) spec.processes.push({ ...model, pid: 100000 + i, ppid: model.pid, comm: 'worker', cmdline: ['worker', String(i)], start: 200000 + i, nspid: [100000 + i, 100 + i] });
+for (let i = 0; i < extra; i++)
+  spec.processes.push({
+    ...model,
+    pid: 100000 + i,
+    ppid: model.pid,
+    comm: 'worker',
+    cmdline: ['worker', String(i)],
+    start: 200000 + i,
+    nspid: [100000 + i, 100 + i],
+  });
 const dir = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'nsview-bench-names-'));
 const median = (a) => a.slice().sort((x, y) => x - y)[Math.floor(a.length / 2)];
 try {
@@ -43,7 +52,10 @@ try {
   }
   const bin = new URL('../dist/bin/nsview.js', import.meta.url).pathname;
   const pids = Array.from({ length: 1000 }, (_, i) => String(100000 + i * Math.floor(extra / 1000)));
-  for (const [label, args] of [['which 1000 pids', ['which', ...pids]], ['pods', ['pods']]]) {
+  for (const [label, args] of [
+    ['which 1000 pids', ['which', ...pids]],
+    ['pods', ['pods']],
+  ]) {
     const ms = [];
     for (let i = 0; i < runs; i++) {
       const t = performance.now();

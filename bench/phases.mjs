@@ -50,7 +50,12 @@ const { hideBin } = mods['yargs/helpers'];
 let parsed;
 await yargs(hideBin(['node', 'nsview', cmd, ...(cmd === 'ls' ? ['-J'] : [])]))
   .option('json', { alias: 'J', type: 'boolean' })
-  .command(cmd, '', (y) => y, (a) => (parsed = a))
+  .command(
+    cmd,
+    '',
+    (y) => y,
+    (a) => (parsed = a),
+  )
   .strict()
   .parseAsync();
 const t2 = performance.now();

@@ -35,13 +35,42 @@ export function targetsOf(r) {
   const treeT = TARGETS.tree[r.size];
   const fl = r.commands.floorLs;
   const ft = r.commands.floorTree;
-  out.push({ id: 'ls', what: '`nsview ls -J` / `lsns -J`', value: nls.medianMs / lsns.medianMs, target: lsT, fmt: (v) => `≤ ${v}`, floor: fl ? fl.medianMs / lsns.medianMs : undefined });
-  out.push({ id: 'tree', what: '`nsview tree` / `systemd-cgls --no-pager -a`', value: ntree.medianMs / cgls.medianMs, target: treeT, fmt: (v) => `≤ ${v}`, floor: ft ? ft.medianMs / cgls.medianMs : undefined });
-  out.push({ id: 'scan', what: '`scanSync()` / bare read loop (per process)', value: r.scan?.scan.vsFloor, target: TARGETS.scanVsFloor, fmt: (v) => `≤ ${v}`, floor: 1 });
+  out.push({
+    id: 'ls',
+    what: '`nsview ls -J` / `lsns -J`',
+    value: nls.medianMs / lsns.medianMs,
+    target: lsT,
+    fmt: (v) => `≤ ${v}`,
+    floor: fl ? fl.medianMs / lsns.medianMs : undefined,
+  });
+  out.push({
+    id: 'tree',
+    what: '`nsview tree` / `systemd-cgls --no-pager -a`',
+    value: ntree.medianMs / cgls.medianMs,
+    target: treeT,
+    fmt: (v) => `≤ ${v}`,
+    floor: ft ? ft.medianMs / cgls.medianMs : undefined,
+  });
+  out.push({
+    id: 'scan',
+    what: '`scanSync()` / bare read loop (per process)',
+    value: r.scan?.scan.vsFloor,
+    target: TARGETS.scanVsFloor,
+    fmt: (v) => `≤ ${v}`,
+    floor: 1,
+  });
   const rssT = TARGETS.rssMiB[r.size];
   const peak = Math.max(nls.peakRssKiB ?? 0, ntree.peakRssKiB ?? 0) / 1024;
   const floorRss = Math.max(fl?.peakRssKiB ?? 0, ft?.peakRssKiB ?? 0) / 1024;
-  out.push({ id: 'rss', what: 'peak RSS of `nsview ls -J` and `nsview tree` (MiB)', value: peak || null, target: rssT, fmt: (v) => `≤ ${v}`, digits: 0, floor: floorRss || undefined });
+  out.push({
+    id: 'rss',
+    what: 'peak RSS of `nsview ls -J` and `nsview tree` (MiB)',
+    value: peak || null,
+    target: rssT,
+    fmt: (v) => `≤ ${v}`,
+    digits: 0,
+    floor: floorRss || undefined,
+  });
   for (const t of out) t.ok = t.target === undefined || t.value == null ? undefined : t.value <= t.target;
   return out;
 }
@@ -49,8 +78,12 @@ export function targetsOf(r) {
 function commandTable(r) {
   const rows = [
     ['`node -e 0` (startup floor)', r.commands.node, null],
-    ...(r.commands.floorLs ? [['`node bench/floor-ls.mjs` (floor of `ls -J`)', r.commands.floorLs, r.commands.floorLs.medianMs / r.commands.ls[1].medianMs]] : []),
-    ...(r.commands.floorTree ? [['`node bench/floor-tree.mjs` (floor of `tree`)', r.commands.floorTree, r.commands.floorTree.medianMs / r.commands.tree[1].medianMs]] : []),
+    ...(r.commands.floorLs
+      ? [['`node bench/floor-ls.mjs` (floor of `ls -J`)', r.commands.floorLs, r.commands.floorLs.medianMs / r.commands.ls[1].medianMs]]
+      : []),
+    ...(r.commands.floorTree
+      ? [['`node bench/floor-tree.mjs` (floor of `tree`)', r.commands.floorTree, r.commands.floorTree.medianMs / r.commands.tree[1].medianMs]]
+      : []),
     ['`nsview ls -J`', r.commands.ls[0], null],
     ['`lsns -J`', r.commands.ls[1], r.commands.ls[0].medianMs / r.commands.ls[1].medianMs],
     ['`nsview tree`', r.commands.tree[0], null],
@@ -58,7 +91,9 @@ function commandTable(r) {
   ];
   const lines = ['| Command | median (s) | min–max (s) | peak RSS (MiB) | ÷ peer (lsns / systemd-cgls) |', '|---|---:|---:|---:|---:|'];
   for (const [name, c, ratio] of rows) {
-    lines.push(`| ${name} | ${s3(c.medianMs)} | ${s3(Math.min(...c.ms))}–${s3(Math.max(...c.ms))} | ${mib(c.peakRssKiB)} | ${ratio === null ? '' : fx(ratio)} |`);
+    lines.push(
+      `| ${name} | ${s3(c.medianMs)} | ${s3(Math.min(...c.ms))}–${s3(Math.max(...c.ms))} | ${mib(c.peakRssKiB)} | ${ratio === null ? '' : fx(ratio)} |`,
+    );
   }
   return lines.join('\n');
 }
@@ -74,9 +109,14 @@ function scanTable(r) {
     'ls-min': "what-if: `scanSync({ hierarchies: 'none', limits: false, status: false, cmdline: false })`",
     'tree-min': "what-if: `scanSync({ hierarchies: 'primary', limits: false, namespaces: false, status: false })`",
   };
-  const lines = ['| In-process, per scan | median (ms) | ms per process | × floor | peak RSS (MiB) | heap kept by the snapshot (MiB) |', '|---|---:|---:|---:|---:|---:|'];
+  const lines = [
+    '| In-process, per scan | median (ms) | ms per process | × floor | peak RSS (MiB) | heap kept by the snapshot (MiB) |',
+    '|---|---:|---:|---:|---:|---:|',
+  ];
   for (const [k, v] of Object.entries(r.scan ?? {})) {
-    lines.push(`| ${names[k] ?? k} | ${v.medianMs.toFixed(1)} | ${v.msPerProcess.toFixed(4)} | ${fx(v.vsFloor)} | ${mib(v.peakRssKiB)} | ${v.retainedKiB == null ? '' : (v.retainedKiB / 1024).toFixed(1)} |`);
+    lines.push(
+      `| ${names[k] ?? k} | ${v.medianMs.toFixed(1)} | ${v.msPerProcess.toFixed(4)} | ${fx(v.vsFloor)} | ${mib(v.peakRssKiB)} | ${v.retainedKiB == null ? '' : (v.retainedKiB / 1024).toFixed(1)} |`,
+    );
   }
   lines.push('', 'Peak RSS of a variant covers its warm-up and two timed scans in one process (the garbage of one scan may still be there during the next).');
   return lines.join('\n');
@@ -100,7 +140,9 @@ function phaseTable(r, cmd) {
   const sum = rows.reduce((a, [, v]) => a + v, 0);
   const lines = [`| \`nsview ${cmd === 'ls' ? 'ls -J' : 'tree'}\` at ${n(r.size)} | ms | share of the CLI's median |`, '|---|---:|---:|'];
   for (const [what, v] of rows) lines.push(`| ${what} | ${v.toFixed(0)} | ${((100 * v) / cli).toFixed(0)}% |`);
-  lines.push(`| rest (exit, GC at exit, noise between the two measurements) | ${Math.max(0, cli - sum).toFixed(0)} | ${Math.max(0, (100 * (cli - sum)) / cli).toFixed(0)}% |`);
+  lines.push(
+    `| rest (exit, GC at exit, noise between the two measurements) | ${Math.max(0, cli - sum).toFixed(0)} | ${Math.max(0, (100 * (cli - sum)) / cli).toFixed(0)}% |`,
+  );
   lines.push(`| **CLI median (whole command, measured outside)** | **${cli.toFixed(0)}** | 100% |`);
   if (p.mismatch) lines.push('', `Caution: ${p.mismatch}.`);
   const heavy = load.filter(([, v]) => v >= 5).map(([k, v]) => `\`${k}\` ${v.toFixed(0)} ms`);
@@ -123,10 +165,14 @@ function profileSection(r, cmd) {
     '| Top self time | where | ms | % |',
     '|---|---|---:|---:|',
   ];
-  for (const t of p.top.slice(0, 12)) lines.push(`| \`${t.function}\` | ${t.area}${t.line > 0 && t.area.startsWith('lib/') ? ` (compiled line ${t.line})` : ''} | ${t.ms.toFixed(1)} | ${t.pct} |`);
+  for (const t of p.top.slice(0, 12))
+    lines.push(
+      `| \`${t.function}\` | ${t.area}${t.line > 0 && t.area.startsWith('lib/') ? ` (compiled line ${t.line})` : ''} | ${t.ms.toFixed(1)} | ${t.pct} |`,
+    );
   if (p.steps?.length) {
     lines.push('', '| Inclusive time of library steps | ms | % |', '|---|---:|---:|');
-    for (const s of p.steps.filter((x) => x.pct >= 0.5)) lines.push(`| \`${s.step.replace(/ \(/, '` (').replace(/\)$/, ')')} | ${s.ms.toFixed(1)} | ${s.pct} |`);
+    for (const s of p.steps.filter((x) => x.pct >= 0.5))
+      lines.push(`| \`${s.step.replace(/ \(/, '` (').replace(/\)$/, ')')} | ${s.ms.toFixed(1)} | ${s.pct} |`);
   }
   return lines.join('\n');
 }
@@ -155,7 +201,7 @@ export function renderDoc(results, notes) {
   }
   out.push(
     '',
-    '*Floor*: the same measure for the least a Node program can do here — `bench/floor-ls.mjs` and `bench/floor-tree.mjs` are plain scripts that print what `lsns -J` and `systemd-cgls` print, reading only the files that needs (no dependencies, no model); for RSS, their peak. A target below its floor cannot be met by a Node CLI on this machine without cutting Node\'s own startup.',
+    "*Floor*: the same measure for the least a Node program can do here — `bench/floor-ls.mjs` and `bench/floor-tree.mjs` are plain scripts that print what `lsns -J` and `systemd-cgls` print, reading only the files that needs (no dependencies, no model); for RSS, their peak. A target below its floor cannot be met by a Node CLI on this machine without cutting Node's own startup.",
     '',
   );
   out.push('## Machine and method', '');
@@ -164,11 +210,11 @@ export function renderDoc(results, notes) {
     `- Node ${m.node}; ${m.lsns}; ${m.systemd}`,
     `- date: ${results.date}; peak RSS by ${m.time ?? 'nothing (no /usr/bin/time)'}; the whole run took ${Math.round(results.seconds / 60)} min`,
     '',
-    'The host: pods of one sandbox (an `unshare --pid --fork` wrapper whose child joins the pod\'s cgroups and runs `pause` — a copy of `sleep` — in new net, uts, ipc and mount namespaces) and three containers (each an `unshare --pid --fork` wrapper whose child joins the sandbox\'s net/ipc/uts with `nsenter`, gets its own mount namespace with `unshare --mount` and runs 5 `sleep`s), in kubelet cgroupfs-style cgroups `/kubepods/besteffort/pod<uid>/<64 hex>` in every hierarchy — 20 processes and 4 pid + 4 mnt + 1 net/uts/ipc namespaces per pod. First comes one pod with one large container (3,000 processes at 10,000, 500 at 1,000): its `cgroup.procs` spans several pages, which the kernel hands out one per read. Pods are added until `/proc` holds the size (the machine\'s own processes included), then everything is killed by recorded pid and the cgroups removed.',
+    "The host: pods of one sandbox (an `unshare --pid --fork` wrapper whose child joins the pod's cgroups and runs `pause` — a copy of `sleep` — in new net, uts, ipc and mount namespaces) and three containers (each an `unshare --pid --fork` wrapper whose child joins the sandbox's net/ipc/uts with `nsenter`, gets its own mount namespace with `unshare --mount` and runs 5 `sleep`s), in kubelet cgroupfs-style cgroups `/kubepods/besteffort/pod<uid>/<64 hex>` in every hierarchy — 20 processes and 4 pid + 4 mnt + 1 net/uts/ipc namespaces per pod. First comes one pod with one large container (3,000 processes at 10,000, 500 at 1,000): its `cgroup.procs` spans several pages, which the kernel hands out one per read. Pods are added until `/proc` holds the size (the machine's own processes included), then everything is killed by recorded pid and the cgroups removed.",
     '',
     `Whole commands run with stdout to \`/dev/null\`, alternately (A B A B …), one warm-up each and ${results.options.runs} timed runs; the table gives the medians. In-process figures run each variant in its own \`node\` (${results.options.scanRounds} processes × 2 timed scans after a warm-up). The machine is shared: the load average is given per size.`,
     '',
-    'Reproduce (root, Linux, `lsns` and `systemd-cgls` installed; about 5 minutes, plus any wait for a live test suite: the bench takes the live tests\' lock `/tmp/nsview-live.lock` while its pods exist). It is not part of `npm test` and never fails on timings:',
+    "Reproduce (root, Linux, `lsns` and `systemd-cgls` installed; about 5 minutes, plus any wait for a live test suite: the bench takes the live tests' lock `/tmp/nsview-live.lock` while its pods exist). It is not part of `npm test` and never fails on timings:",
     '',
     '```sh',
     'npm run bench                      # builds, then 1,000 and 10,000 processes; rewrites this file',
@@ -199,7 +245,10 @@ export function renderDoc(results, notes) {
   out.push('## Where the time goes', '');
   if (unmet.length === 0) out.push('Every target is met.', '');
   else {
-    out.push(`Targets not met: ${unmet.map(({ r, t }) => `${t.id} at ${n(r.size)}`).join(', ')}. The phases are measured in-process by \`bench/phases.mjs\` (the CLI's steps, called one by one; median of 3); the profiles by \`node --cpu-prof\` on the CLI (\`bench/profile.mjs\`).`, '');
+    out.push(
+      `Targets not met: ${unmet.map(({ r, t }) => `${t.id} at ${n(r.size)}`).join(', ')}. The phases are measured in-process by \`bench/phases.mjs\` (the CLI's steps, called one by one; median of 3); the profiles by \`node --cpu-prof\` on the CLI (\`bench/profile.mjs\`).`,
+      '',
+    );
     const cmds = new Set(unmet.map(({ t }) => (t.id === 'tree' ? 'tree' : t.id === 'ls' ? 'ls' : 'both')));
     for (const r of results.sizes) {
       for (const cmd of ['ls', 'tree']) {

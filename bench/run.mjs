@@ -40,7 +40,10 @@ function parseArgs(argv) {
       if (v === undefined) throw new Error(`${a} needs a value`);
       return v;
     };
-    if (a.startsWith('--sizes')) o.sizes = val().split(',').map((s) => Number(s.trim()));
+    if (a.startsWith('--sizes'))
+      o.sizes = val()
+        .split(',')
+        .map((s) => Number(s.trim()));
     else if (a.startsWith('--runs')) o.runs = Number(val());
     else if (a.startsWith('--scan-rounds')) o.scanRounds = Number(val());
     else if (a.startsWith('--quiet-wait')) o.quietWait = Number(val());
@@ -116,7 +119,11 @@ async function scanFigures(rounds, checkpoint) {
   for (let r = 0; r < rounds; r++) {
     for (const v of variants) {
       await checkpoint();
-      const res = spawnSync(NODE, ['--expose-gc', nodePath.join(ROOT, 'bench/scan-worker.mjs'), v, '2'], { encoding: 'utf8', timeout: 600_000, maxBuffer: 16 << 20 });
+      const res = spawnSync(NODE, ['--expose-gc', nodePath.join(ROOT, 'bench/scan-worker.mjs'), v, '2'], {
+        encoding: 'utf8',
+        timeout: 600_000,
+        maxBuffer: 16 << 20,
+      });
       if (res.status !== 0) throw new Error(`scan-worker ${v}: ${res.stderr}`);
       const j = JSON.parse(res.stdout.trim().split('\n').pop());
       j.ms.forEach((ms, i) => {
@@ -130,7 +137,14 @@ async function scanFigures(rounds, checkpoint) {
   }
   const out = {};
   for (const v of variants) {
-    out[v] = { medianMs: median(acc[v].ms), msPerProcess: median(acc[v].msPerProc), peakRssKiB: Math.max(...acc[v].rssKiB), retainedKiB: acc[v].retainedKiB.length ? median(acc[v].retainedKiB) : null, processes: acc[v].processes, samples: acc[v].ms.length };
+    out[v] = {
+      medianMs: median(acc[v].ms),
+      msPerProcess: median(acc[v].msPerProc),
+      peakRssKiB: Math.max(...acc[v].rssKiB),
+      retainedKiB: acc[v].retainedKiB.length ? median(acc[v].retainedKiB) : null,
+      processes: acc[v].processes,
+      samples: acc[v].ms.length,
+    };
   }
   for (const v of variants) out[v].vsFloor = out[v].msPerProcess / out.floor.msPerProcess;
   return out;
@@ -203,7 +217,13 @@ async function benchSize(size, o, state) {
       if (deficit < 4) break;
       await host.pod(fillPod(Math.min(deficit, b.perPod)));
     }
-    res.build = { ...b, seconds: (Date.now() - t0) / 1000, pods: host.pods.length, containers: host.pods.reduce((a, p) => a + 1 + p.containers.length, 0), processesAfterBuild: countProcesses() };
+    res.build = {
+      ...b,
+      seconds: (Date.now() - t0) / 1000,
+      pods: host.pods.length,
+      containers: host.pods.reduce((a, p) => a + 1 + p.containers.length, 0),
+      processesAfterBuild: countProcesses(),
+    };
     const problems = host.verify();
     res.build.problems = problems.slice(0, 10);
     if (problems.length) log(`host check: ${problems.length} problem(s), e.g. ${problems.slice(0, 3).join('; ')}`);
@@ -263,7 +283,10 @@ async function benchSize(size, o, state) {
       tree: await stage('phases tree', () => phaseFigures('tree', 3, checkpoint)),
     };
     // The phases mirror the CLI by hand: flag them if they printed something else.
-    for (const [cmd, file] of [['ls', ls[0]], ['tree', tree[0]]]) {
+    for (const [cmd, file] of [
+      ['ls', ls[0]],
+      ['tree', tree[0]],
+    ]) {
       const p = res.phases[cmd];
       if (p && file.bytes && Math.abs(p.bytes - file.bytes) > 0.05 * file.bytes) {
         p.mismatch = `printed ${p.bytes} bytes, the CLI ${file.bytes}: bench/phases.mjs no longer mirrors bin/nsview.ts`;
@@ -272,7 +295,10 @@ async function benchSize(size, o, state) {
     }
     if (o.profile) {
       log('profiling nsview ls -J and nsview tree (--cpu-prof)');
-      res.profile = { ls: await stage('profile ls', () => profileCli(['ls', '-J'])), tree: await stage('profile tree', () => checkpoint().then(() => profileCli(['tree']))) };
+      res.profile = {
+        ls: await stage('profile ls', () => profileCli(['ls', '-J'])),
+        tree: await stage('profile tree', () => checkpoint().then(() => profileCli(['tree']))),
+      };
     }
     res.processesAtEnd = countProcesses();
     res.loadAfter = loadAvg();
@@ -290,7 +316,9 @@ async function benchSize(size, o, state) {
     }
     const left = res.teardown;
     if (left.errors.length || left.leftProcesses.length || left.leftCgroups.length) {
-      log(`TEARDOWN LEFT THINGS BEHIND: ${left.leftProcesses.length} processes (${left.leftProcesses.slice(0, 10).join(' ')}), ${left.leftCgroups.length} cgroups (${left.leftCgroups.slice(0, 5).join(' ')})`);
+      log(
+        `TEARDOWN LEFT THINGS BEHIND: ${left.leftProcesses.length} processes (${left.leftProcesses.slice(0, 10).join(' ')}), ${left.leftCgroups.length} cgroups (${left.leftCgroups.slice(0, 5).join(' ')})`,
+      );
       for (const e of left.errors) log(`  ${e}`);
     } else log(`size ${size}: torn down in ${left.seconds.toFixed(1)} s, nothing left behind`);
   }
@@ -306,10 +334,15 @@ function printSummary(results) {
     console.log(`node -e 0                     ${f(r.commands.node.medianMs)} s`);
     if (r.commands.floorLs) console.log(`floor-ls / floor-tree         ${f(r.commands.floorLs.medianMs)} s / ${f(r.commands.floorTree.medianMs)} s`);
     console.log(`nsview ls -J                  ${f(nls.medianMs)} s   peak RSS ${Math.round((nls.peakRssKiB ?? 0) / 1024)} MiB`);
-    console.log(`lsns -J                       ${f(lsns.medianMs)} s   peak RSS ${Math.round((lsns.peakRssKiB ?? 0) / 1024)} MiB   ratio nsview/lsns ${(nls.medianMs / lsns.medianMs).toFixed(2)}`);
+    console.log(
+      `lsns -J                       ${f(lsns.medianMs)} s   peak RSS ${Math.round((lsns.peakRssKiB ?? 0) / 1024)} MiB   ratio nsview/lsns ${(nls.medianMs / lsns.medianMs).toFixed(2)}`,
+    );
     console.log(`nsview tree                   ${f(ntree.medianMs)} s   peak RSS ${Math.round((ntree.peakRssKiB ?? 0) / 1024)} MiB`);
-    console.log(`systemd-cgls --no-pager -a    ${f(cgls.medianMs)} s   peak RSS ${Math.round((cgls.peakRssKiB ?? 0) / 1024)} MiB   ratio nsview/cgls ${(ntree.medianMs / cgls.medianMs).toFixed(2)}`);
-    for (const [k, v] of Object.entries(r.scan ?? {})) console.log(`${k.padEnd(30)}${v.msPerProcess.toFixed(4)} ms/process  x${v.vsFloor.toFixed(2)} of floor  peak RSS ${Math.round(v.peakRssKiB / 1024)} MiB`);
+    console.log(
+      `systemd-cgls --no-pager -a    ${f(cgls.medianMs)} s   peak RSS ${Math.round((cgls.peakRssKiB ?? 0) / 1024)} MiB   ratio nsview/cgls ${(ntree.medianMs / cgls.medianMs).toFixed(2)}`,
+    );
+    for (const [k, v] of Object.entries(r.scan ?? {}))
+      console.log(`${k.padEnd(30)}${v.msPerProcess.toFixed(4)} ms/process  x${v.vsFloor.toFixed(2)} of floor  peak RSS ${Math.round(v.peakRssKiB / 1024)} MiB`);
   }
 }
 

@@ -26,7 +26,10 @@ export interface LoadOptions {
 export async function loadSnapshot(o: LoadOptions): Promise<Snapshot> {
   const given = [o.root !== undefined, o.from !== undefined, o.demo === true].filter(Boolean).length;
   if (given > 1) throw new NsviewError('bad-argument', 'use only one of --root, --from and --demo');
-  for (const [flag, value] of [['--root', o.root], ['--from', o.from]] as const) {
+  for (const [flag, value] of [
+    ['--root', o.root],
+    ['--from', o.from],
+  ] as const) {
     if (value === '') throw new NsviewError('bad-argument', `${flag} needs a path`);
   }
   if (o.demo) {
@@ -70,7 +73,8 @@ export function summariseWarnings(warnings: Warning[], isRoot: boolean): string 
   const parts: string[] = [];
   // Distinct processes: one can be denied twice (its namespace links, then its fds).
   const denied = new Set(warnings.filter((w) => w.code === 'denied').map((w) => w.pid ?? w.path)).size;
-  if (denied) parts.push(`${PLURAL(denied, 'process', 'processes')} not fully readable (permission denied)${isRoot ? '' : '; run as root for the full picture'}`);
+  if (denied)
+    parts.push(`${PLURAL(denied, 'process', 'processes')} not fully readable (permission denied)${isRoot ? '' : '; run as root for the full picture'}`);
   const vanished = new Set(warnings.filter((w) => w.code === 'vanished').map((w) => w.pid ?? w.message)).size;
   if (vanished) parts.push(`${PLURAL(vanished, 'process', 'processes')} exited during the scan`);
   const bad = count('malformed') + count('unreadable') + count('too-large');

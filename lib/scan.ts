@@ -221,7 +221,14 @@ function readFollowUps(source: Source, facts: Facts, plan: ScanPlan, warnings: W
     // exits before it is read hands over to the next lowest pid.
     const details = { namespaces: false, cgroups: false };
     const done = new Set<number>();
-    for (let next = leaderPids(facts.processes, done); next.length; next = leaderPids(facts.processes.filter((p) => !facts.gone.has(p.pid)), done)) {
+    for (
+      let next = leaderPids(facts.processes, done);
+      next.length;
+      next = leaderPids(
+        facts.processes.filter((p) => !facts.gone.has(p.pid)),
+        done,
+      )
+    ) {
       for (const pid of next) {
         done.add(pid);
         readMore(source, facts, pid, details, warnings);
@@ -249,7 +256,8 @@ function readFound(source: Source, facts: Facts, plan: ScanPlan, warnings: Warni
   }
   // Mount tables, once: of every mount namespace for holders, else of the node's and the containers' for volumes.
   if (plan.holders) found.tables = readMountTables(source, live, warnings);
-  else if (plan.volumes && facts.identities.size) found.tables = readMountTables(source, live, warnings, volumeMountNamespaces(live, facts.identities, nodeNs.mnt));
+  else if (plan.volumes && facts.identities.size)
+    found.tables = readMountTables(source, live, warnings, volumeMountNamespaces(live, facts.identities, nodeNs.mnt));
   // What else holds namespaces: after the processes, so one that exited is not asked.
   if (plan.holders) found.holders = readHolders(source, live, found.tables, { fds: plan.holders === 'all' }, warnings);
   return found;

@@ -62,9 +62,7 @@ export interface ProcessInfo {
  *   (it will put its next children there).
  */
 export type NsHolder =
-  | { kind: 'mount'; path: string; mntns: number | null; pid: number }
-  | { kind: 'fd'; pid: number; fd: number }
-  | { kind: 'children'; pid: number };
+  { kind: 'mount'; path: string; mntns: number | null; pid: number } | { kind: 'fd'; pid: number; fd: number } | { kind: 'children'; pid: number };
 
 /** A namespace and the processes in it. Identified by type and inode. */
 export interface Namespace {

@@ -171,8 +171,7 @@ function fromExpected(e: Expected): Seen {
     return { container: null, outerId, pod, monitor: { runtime: ourRuntime(e.runtime as string), id: e.containerId ?? '' } };
   }
   if (e.isContainer !== true) return { container: null, outerId, pod, monitor: null };
-  const name =
-    e.containerName ?? e.machineName ?? e.machineNameUnescaped ?? (e.podUuidUnescaped ? `rkt-${e.podUuidUnescaped}` : undefined);
+  const name = e.containerName ?? e.machineName ?? e.machineNameUnescaped ?? (e.podUuidUnescaped ? `rkt-${e.podUuidUnescaped}` : undefined);
   const id = e.containerId ?? name;
   if (!id) throw new Error('expected names a container but gives neither id nor name');
   // A kubelet container whose runtime the path does not say (cgroupfs driver): ours is `cri`.
@@ -487,9 +486,7 @@ function checkCgls(s: Sample): void {
       const m = view.monitors[i];
       if (!m) throw new Error('monitor missing');
       // a monitor is never a container: its pid is in none
-      const containerPids = [...view.loose.values(), ...[...view.pods.values()].flatMap((p) => [...p.containers.values()])].flatMap(
-        (c) => c.container.pids,
-      );
+      const containerPids = [...view.loose.values(), ...[...view.pods.values()].flatMap((p) => [...p.containers.values()])].flatMap((c) => c.container.pids);
       expect(containerPids).not.toContain(m.pid);
       if (want.cgroupParent) expect(m.cgroup.slice(0, m.cgroup.lastIndexOf('/'))).toBe('/' + want.cgroupParent);
       if (want.scope) expect(m.cgroup.slice(m.cgroup.lastIndexOf('/') + 1).startsWith(`${want.scope}-`)).toBe(true);

@@ -20,7 +20,6 @@ export function findNode(h: CgroupHierarchy, path: string): CgroupNode | undefin
   return index.get(path === '' ? '/' : path);
 }
 
-
 /** The nearest common ancestor of two cgroup paths (`/` at worst). */
 export function commonAncestor(a: string, b: string): string {
   const as = a.split('/').filter(Boolean);
@@ -65,7 +64,10 @@ export function pickHierarchy(s: Snapshot, controller?: string): CgroupHierarchy
   if (!h) {
     // Name what went wrong: a mounted tree that could not be read, or no mount at all.
     const why = s.warnings.find((w) => w.code === 'unreadable' && (w.path?.startsWith('/sys/') || w.path?.includes('mountinfo')));
-    throw new NsviewError('unusable-root', why ? `no cgroup hierarchy could be read: ${shorten(why.message)}` : `no cgroup hierarchy mounted under ${shorten(s.root)} (see /proc/self/mountinfo)`);
+    throw new NsviewError(
+      'unusable-root',
+      why ? `no cgroup hierarchy could be read: ${shorten(why.message)}` : `no cgroup hierarchy mounted under ${shorten(s.root)} (see /proc/self/mountinfo)`,
+    );
   }
   return h;
 }
@@ -123,13 +125,20 @@ export function unitCgroup(s: Snapshot, unit: string, o: UnitOptions = {}): stri
   while (stack.length) {
     const { n, inUser } = stack.pop() as { n: CgroupNode; inUser: boolean };
     const base = baseName(n.path);
-    if (base === name && inUser === (manager !== undefined) && (best === undefined || n.path.length < best.length || (n.path.length === best.length && n.path < best))) best = n.path;
+    if (
+      base === name &&
+      inUser === (manager !== undefined) &&
+      (best === undefined || n.path.length < best.length || (n.path.length === best.length && n.path < best))
+    )
+      best = n.path;
     if (manager === undefined && USER_MANAGER.test(base)) continue;
     const below = inUser || base === manager;
     for (const c of n.children) stack.push({ n: c, inUser: below });
   }
   if (best !== undefined) return best;
   const where = `in the ${h.key === UNIFIED ? 'v2' : shorten(h.key)} hierarchy`;
-  throw new NsviewError('not-found', manager === undefined ? `no cgroup of unit ${shorten(name)} ${where}` : `no cgroup of user unit ${shorten(name)} under ${manager} ${where}`);
+  throw new NsviewError(
+    'not-found',
+    manager === undefined ? `no cgroup of unit ${shorten(name)} ${where}` : `no cgroup of user unit ${shorten(name)} under ${manager} ${where}`,
+  );
 }
-

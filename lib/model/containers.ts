@@ -58,11 +58,7 @@ export function limitsAt(hierarchies: CgroupHierarchy[], path: string | null): L
 }
 
 /** Group processes into containers by the container their cgroup path names. */
-export function groupContainers(
-  processes: ProcessInfo[],
-  identities: Map<number, ProcessIdentity>,
-  hierarchies: CgroupHierarchy[],
-): Container[] {
+export function groupContainers(processes: ProcessInfo[], identities: Map<number, ProcessIdentity>, hierarchies: CgroupHierarchy[]): Container[] {
   const byId = new Map<string, Container>();
   for (const p of processes) {
     const ident = identities.get(p.pid);

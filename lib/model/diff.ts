@@ -32,14 +32,7 @@ export interface CgroupComparison {
 }
 
 /** How two processes relate. */
-export type Relation =
-  | 'same-process'
-  | 'same-container'
-  | 'same-pod'
-  | 'different-pods'
-  | 'different-containers'
-  | 'host-and-container'
-  | 'host';
+export type Relation = 'same-process' | 'same-container' | 'same-pod' | 'different-pods' | 'different-containers' | 'host-and-container' | 'host';
 
 /** Where one side of a diff lives. */
 export interface DiffSide {
@@ -78,7 +71,10 @@ export function diff(snapshot: Snapshot, pidA: number, pidB: number): DiffResult
   const ix = indexSnapshot(snapshot);
   const pa = ix.process(pidA);
   const pb = ix.process(pidB);
-  for (const [pid, p] of [[pidA, pa], [pidB, pb]] as const) {
+  for (const [pid, p] of [
+    [pidA, pa],
+    [pidB, pb],
+  ] as const) {
     if (!p) throw unknownPid(pid, snapshot.root);
   }
   const a = pa!;
@@ -184,6 +180,11 @@ function verdict(relation: Relation, namespaces: NsComparison[], a: DiffSide, b:
   if (distinct.length) parts.push(`separate ${distinct.join(', ')}`);
   if (node.length) parts.push(`both in the node's ${node.join(', ')}`);
   const why = namespaces.find((n) => n.unknown)?.unknown;
-  const unknown = why === 'not-read' ? 'namespaces not read (this scan read them only for containers and the node)' : why === 'denied' ? 'namespaces unknown (permission denied)' : 'namespaces unknown';
+  const unknown =
+    why === 'not-read'
+      ? 'namespaces not read (this scan read them only for containers and the node)'
+      : why === 'denied'
+        ? 'namespaces unknown (permission denied)'
+        : 'namespaces unknown';
   return `${phrase(relation, a, b)}: ${parts.join('; ') || unknown}`;
 }

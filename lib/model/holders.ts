@@ -40,19 +40,23 @@ export function attachHolders(namespaces: Namespace[], processes: ProcessInfo[],
   // The same mount seen twice (two tries of one namespace never both succeed, but a capture may repeat a line) counts once.
   for (const ns of out.values()) {
     const seen = new Set<string>();
-    ns.holders = ns.holders!.filter((h) => {
-      const k = JSON.stringify(h);
-      if (seen.has(k)) return false;
-      seen.add(k);
-      return true;
-    }).sort(compareHolders);
+    ns.holders = ns
+      .holders!.filter((h) => {
+        const k = JSON.stringify(h);
+        if (seen.has(k)) return false;
+        seen.add(k);
+        return true;
+      })
+      .sort(compareHolders);
   }
   return [...out.values()].sort(compareNamespaces);
 }
 
 /** The nsfs mounts of a namespace in one mount namespace (lsns's NSFS column shows those of its own). */
 export function mountsIn(ns: Namespace, mntns: number | undefined): string[] {
-  return (ns.holders ?? []).filter((h): h is Extract<NsHolder, { kind: 'mount' }> => h.kind === 'mount' && (mntns === undefined || h.mntns === mntns)).map((h) => h.path);
+  return (ns.holders ?? [])
+    .filter((h): h is Extract<NsHolder, { kind: 'mount' }> => h.kind === 'mount' && (mntns === undefined || h.mntns === mntns))
+    .map((h) => h.path);
 }
 
 /** A holder as one short phrase: `mount /run/netns/cni-1 (mnt:[4026531832])`, `fd 3 of pid 812`, `pid_for_children of pid 77`. */

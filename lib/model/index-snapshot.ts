@@ -18,7 +18,16 @@ interface Built {
 
 const cache = new WeakMap<Snapshot, Built>();
 
-const parts = (s: Snapshot): unknown[] => [s.processes, s.processes.length, s.containers, s.containers.length, s.pods, s.pods.length, s.namespaces, s.namespaces.length];
+const parts = (s: Snapshot): unknown[] => [
+  s.processes,
+  s.processes.length,
+  s.containers,
+  s.containers.length,
+  s.pods,
+  s.pods.length,
+  s.namespaces,
+  s.namespaces.length,
+];
 
 /**
  * The lookup index of a snapshot, built once and reused while the snapshot's arrays are the

@@ -18,8 +18,29 @@ export interface InspectResult {
   partial: boolean;
   namespaces: Array<{ type: NsType; inode: number | null; node: boolean; nprocs: number; sharedWith: number[] }>;
   cgroups: Array<{ hierarchy: string; path: string; limits: Limits | null }>;
-  container: { id: string; runtime: string; name: string | null; image: string | null; restarts: number | null; role: string; cgroup: string; pids: number[]; limits: Limits | null; evidence: string[] } | null;
-  pod: { key: string; uid: string | null; namespace: string | null; name: string | null; evidence: string[]; qos: string | null; cgroup: string | null; sandbox: { id: string; pid: number | null } | null; limits: Limits | null } | null;
+  container: {
+    id: string;
+    runtime: string;
+    name: string | null;
+    image: string | null;
+    restarts: number | null;
+    role: string;
+    cgroup: string;
+    pids: number[];
+    limits: Limits | null;
+    evidence: string[];
+  } | null;
+  pod: {
+    key: string;
+    uid: string | null;
+    namespace: string | null;
+    name: string | null;
+    evidence: string[];
+    qos: string | null;
+    cgroup: string | null;
+    sandbox: { id: string; pid: number | null } | null;
+    limits: Limits | null;
+  } | null;
   /** The pod volumes its container mounts, with the other containers that mount them; `null` if not in a pod or volumes were not read. */
   volumes: ContainerVolume[] | null;
 }
@@ -54,12 +75,32 @@ export function inspectProcess(s: Snapshot, pid: number, maxShared = 20): Inspec
         return { hierarchy, path, limits: (h && findNode(h, path)?.limits) ?? null };
       }),
     container: c
-      ? { id: c.id, runtime: c.runtime, name: c.name, image: c.image ?? null, restarts: c.restarts ?? null, role: c.role, cgroup: c.cgroup, pids: c.pids, limits: c.limits ?? null, evidence: c.evidence ?? [] }
+      ? {
+          id: c.id,
+          runtime: c.runtime,
+          name: c.name,
+          image: c.image ?? null,
+          restarts: c.restarts ?? null,
+          role: c.role,
+          cgroup: c.cgroup,
+          pids: c.pids,
+          limits: c.limits ?? null,
+          evidence: c.evidence ?? [],
+        }
       : null,
     pod: pod
-      ? { key: pod.key, uid: pod.uid, namespace: pod.namespace ?? null, name: pod.name, evidence: pod.evidence ?? [], qos: pod.qos, cgroup: pod.cgroup, sandbox: pod.sandbox, limits: pod.limits ?? limitsAt(s.hierarchies, pod.cgroup) ?? null }
+      ? {
+          key: pod.key,
+          uid: pod.uid,
+          namespace: pod.namespace ?? null,
+          name: pod.name,
+          evidence: pod.evidence ?? [],
+          qos: pod.qos,
+          cgroup: pod.cgroup,
+          sandbox: pod.sandbox,
+          limits: pod.limits ?? limitsAt(s.hierarchies, pod.cgroup) ?? null,
+        }
       : null,
     volumes: pod && c ? containerVolumes(pod, c.id) : null,
   };
 }
-

@@ -45,7 +45,14 @@ const RUNTIME_NETNS: Array<{ re: RegExp; who: string }> = [
   { re: /^(\/var)?\/run\/docker\/netns\/[^/]+$/, who: 'Docker' },
 ];
 
-const ORDER: Record<LeakKind, number> = { 'held-namespace': 0, 'orphan-netns': 1, 'pod-without-sandbox': 2, 'container-netns': 3, 'pod-cgroup': 4, 'container-cgroup': 5 };
+const ORDER: Record<LeakKind, number> = {
+  'held-namespace': 0,
+  'orphan-netns': 1,
+  'pod-without-sandbox': 2,
+  'container-netns': 3,
+  'pod-cgroup': 4,
+  'container-cgroup': 5,
+};
 
 /**
  * Find what leaked in a snapshot (see {@link LeakKind}). Pure: reads the snapshot only.
@@ -78,7 +85,8 @@ function namespaceLeaks(s: Snapshot, leaks: Leak[]): void {
   const ix = indexSnapshot(s);
   for (const ns of s.namespaces) {
     const holders = ns.holders ?? [];
-    const runtime = ns.type === 'net' ? holders.flatMap((h) => (h.kind === 'mount' ? RUNTIME_NETNS.filter((r) => r.re.test(h.path)).map((r) => r.who) : []))[0] : undefined;
+    const runtime =
+      ns.type === 'net' ? holders.flatMap((h) => (h.kind === 'mount' ? RUNTIME_NETNS.filter((r) => r.re.test(h.path)).map((r) => r.who) : []))[0] : undefined;
     if (ns.pids.length === 0) {
       // A process's *_for_children link explains it: that process puts its next children there.
       if (holders.length === 0 || holders.some((h) => h.kind === 'children')) continue;
@@ -86,13 +94,20 @@ function namespaceLeaks(s: Snapshot, leaks: Leak[]): void {
         kind: runtime ? 'orphan-netns' : 'held-namespace',
         subject: nsName(ns),
         namespace: { type: ns.type, inode: ns.inode },
-        evidence: ['no process is in it', ...holders.map((h) => `held by ${describeHolder(s, h, ns)}`), ...(runtime ? [`mounted where ${runtime} keeps network namespaces of sandboxes and containers`] : [])],
+        evidence: [
+          'no process is in it',
+          ...holders.map((h) => `held by ${describeHolder(s, h, ns)}`),
+          ...(runtime ? [`mounted where ${runtime} keeps network namespaces of sandboxes and containers`] : []),
+        ],
       });
       continue;
     }
     if (runtime && !ns.pids.some((pid) => ix.containerOf(pid))) {
       // A runtime's namespace whose processes all run outside any container: what it was made for is gone.
-      const shown = ns.pids.slice(0, 5).map((pid) => `${pid} (${ix.process(pid)?.comm || '?'})`).join(', ');
+      const shown = ns.pids
+        .slice(0, 5)
+        .map((pid) => `${pid} (${ix.process(pid)?.comm || '?'})`)
+        .join(', ');
       leaks.push({
         kind: 'orphan-netns',
         subject: nsName(ns),
@@ -203,7 +218,8 @@ function cgroupLeaks(s: Snapshot, leaks: Leak[]): void {
       }
     }
   }
-  const where = (paths: Map<string, string[]>): string[] => [...paths].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([path, keys]) => `${path} (${keys.join(', ')})`);
+  const where = (paths: Map<string, string[]>): string[] =>
+    [...paths].sort((a, b) => (a[0] < b[0] ? -1 : 1)).map(([path, keys]) => `${path} (${keys.join(', ')})`);
   // A container cgroup inside a leaked pod cgroup is part of that finding, not one of its own.
   for (const [key, c] of containers) {
     if (c.pod && pods.has(c.pod)) {
@@ -219,7 +235,14 @@ function cgroupLeaks(s: Snapshot, leaks: Leak[]): void {
       evidence: [
         'no process in any hierarchy, and no live pod has this uid',
         ...where(e.paths).map((w) => `cgroup ${w}`),
-        ...(e.containers.size ? [`with ${e.containers.size} empty container cgroup(s) in it: ${[...e.containers].sort().map((k) => k.replace(/^([^:]+:.{12}).*$/, '$1')).join(', ')}`] : []),
+        ...(e.containers.size
+          ? [
+              `with ${e.containers.size} empty container cgroup(s) in it: ${[...e.containers]
+                .sort()
+                .map((k) => k.replace(/^([^:]+:.{12}).*$/, '$1'))
+                .join(', ')}`,
+            ]
+          : []),
       ],
     });
   }

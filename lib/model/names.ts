@@ -44,7 +44,11 @@ export function applyNames(containers: Container[], pods: Pod[], facts: NameFact
       return c;
     }
     if (said.pod?.uid !== undefined && pod?.uid != null && said.pod.uid !== pod.uid) {
-      warnings.push({ code: 'conflict', path: f.path, message: `${f.path} says container ${c.id.slice(0, 12)} is in pod ${said.pod.uid}, its cgroup says pod ${pod.uid}; not used` });
+      warnings.push({
+        code: 'conflict',
+        path: f.path,
+        message: `${f.path} says container ${c.id.slice(0, 12)} is in pod ${said.pod.uid}, its cgroup says pod ${pod.uid}; not used`,
+      });
       return c;
     }
     if (pod?.uid != null && said.pod?.name !== undefined && said.pod.namespace !== undefined) {
@@ -60,7 +64,14 @@ export function applyNames(containers: Container[], pods: Pod[], facts: NameFact
     const logs = pod?.uid != null ? facts.pods.get(pod.uid) : undefined;
     const log = logs?.length === 1 ? logs[0] : undefined;
     const restarts = name !== null && log ? (log.restarts.get(name) ?? null) : (said.attempt ?? null);
-    return { ...c, ...(demoted ? { role: 'container' as const } : {}), name, image: said.image ?? null, restarts: sandbox ? null : restarts, evidence: [f.path] };
+    return {
+      ...c,
+      ...(demoted ? { role: 'container' as const } : {}),
+      name,
+      image: said.image ?? null,
+      restarts: sandbox ? null : restarts,
+      evidence: [f.path],
+    };
   });
   const notSandbox = new Set(named.filter((c, i) => c.role === 'container' && containers[i]!.role === 'sandbox').map((c) => c.id));
 

@@ -54,7 +54,10 @@ export function leaderPids(processes: ProcessInfo[], done: Set<number>): number[
 }
 
 /** What to read to name containers and pods: each container's runtime and id, and the pods' uids (from the paths). */
-export function nameTargets(identities: Map<number, ProcessIdentity>, live: Set<number>): { containers: Array<{ id: string; runtime: Runtime }>; uids: string[] } {
+export function nameTargets(
+  identities: Map<number, ProcessIdentity>,
+  live: Set<number>,
+): { containers: Array<{ id: string; runtime: Runtime }>; uids: string[] } {
   const containers = new Map<string, { id: string; runtime: Runtime }>();
   const uids = new Set<string>();
   for (const [pid, ident] of identities) {

@@ -84,11 +84,7 @@ export function pickSandbox(ctx: Ctx, containers: Container[]): Container | unde
     }
     const p = mainProcess(ctx, c);
     const cand = { c, score, start: p?.startTime ?? Number.MAX_SAFE_INTEGER, pid: p?.pid ?? Number.MAX_SAFE_INTEGER };
-    if (
-      !best ||
-      cand.score > best.score ||
-      (cand.score === best.score && (cand.start < best.start || (cand.start === best.start && cand.pid < best.pid)))
-    ) {
+    if (!best || cand.score > best.score || (cand.score === best.score && (cand.start < best.start || (cand.start === best.start && cand.pid < best.pid)))) {
       best = cand;
     }
   }
@@ -209,7 +205,7 @@ export function groupPods(
     let r = c;
     while (parent.get(r) !== r) r = parent.get(r) as Container;
     // Path compression: later finds of these containers take one step.
-    for (let x = c; x !== r; ) {
+    for (let x = c; x !== r;) {
       const next = parent.get(x) as Container;
       parent.set(x, r);
       x = next;

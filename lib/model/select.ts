@@ -96,7 +96,9 @@ export function which(s: Snapshot, pids: number[], inside?: string): WhichAnswer
   const ix = indexSnapshot(s);
   let translate: Map<number, number> | undefined;
   if (inside !== undefined) {
-    const pool = inside.startsWith('pod/') ? selectPod(s, inside.slice(4)).containers.flatMap((id) => ix.container(id)?.pids ?? []) : selectContainer(s, inside).pids;
+    const pool = inside.startsWith('pod/')
+      ? selectPod(s, inside.slice(4)).containers.flatMap((id) => ix.container(id)?.pids ?? [])
+      : selectContainer(s, inside).pids;
     // The pid namespace the pids are read in: the one the container's (or pod's) processes
     // share. Processes in a namespace nested below it (unshare -p inside the container) are not
     // in it; a pod whose containers each have their own cannot say which one is meant.
@@ -177,7 +179,7 @@ export function lsNamespaces(s: Snapshot, o: NamespaceSelection): Namespace[] {
 
 /** The error for a namespace inode a snapshot does not hold, naming the inode and where it was looked for (as {@link unknownPid}). */
 function unknownNamespace(inode: number, root: string, holders: boolean): NsviewError {
-  const say = (w: string): string => `no namespace ${inode} in ${w === '/' ? 'this host' : shorten(w)}${holders ? '' : ' (one held only by a mount or an fd is listed with --holders)'}`;
+  const say = (w: string): string =>
+    `no namespace ${inode} in ${w === '/' ? 'this host' : shorten(w)}${holders ? '' : ' (one held only by a mount or an fd is listed with --holders)'}`;
   return new NsviewError('not-found', say(root), undefined, say);
 }
-

@@ -71,12 +71,27 @@ const isInt: Check = (v) => typeof v === 'number' && Number.isSafeInteger(v);
 const isCount: Check = (v) => isInt(v) && (v as number) >= 0;
 const str: Check = (v) => typeof v === 'string';
 const bool: Check = (v) => typeof v === 'boolean';
-const orNull = (ok: Check): Check => (v) => v === null || ok(v);
-const optional = (ok: Check): Check => (v) => v === undefined || ok(v);
-const arrayOf = (ok: Check): Check => (v) => Array.isArray(v) && v.every(ok);
-const oneOf = (values: readonly unknown[]): Check => (v) => values.includes(v);
+const orNull =
+  (ok: Check): Check =>
+  (v) =>
+    v === null || ok(v);
+const optional =
+  (ok: Check): Check =>
+  (v) =>
+    v === undefined || ok(v);
+const arrayOf =
+  (ok: Check): Check =>
+  (v) =>
+    Array.isArray(v) && v.every(ok);
+const oneOf =
+  (values: readonly unknown[]): Check =>
+  (v) =>
+    values.includes(v);
 /** An object whose own values all pass (keys are data: `constructor` and `__proto__` are keys like any other). */
-const record = (ok: Check): Check => (v) => isObj(v) && Object.values(v).every(ok);
+const record =
+  (ok: Check): Check =>
+  (v) =>
+    isObj(v) && Object.values(v).every(ok);
 /** An object with these fields (and maybe others, which nothing reads). */
 const shape = (fields: Record<string, Check>): Check => {
   const entries = Object.entries(fields);
@@ -84,7 +99,9 @@ const shape = (fields: Record<string, Check>): Check => {
 };
 
 const amount = (v: unknown): boolean => v === 'max' || isCount(v);
-const limits = optional(shape({ memory: optional(amount), pids: optional(amount), cpu: optional(shape({ quota: amount, period: (v) => isCount(v) && (v as number) > 0 })) }));
+const limits = optional(
+  shape({ memory: optional(amount), pids: optional(amount), cpu: optional(shape({ quota: amount, period: (v) => isCount(v) && (v as number) > 0 })) }),
+);
 const intArray = arrayOf(isInt);
 const strOrNull = orNull(str);
 const intOrNull = orNull(isInt);
@@ -111,7 +128,14 @@ const HOLDER: Check = (v) =>
     (v.kind === 'fd' && isInt(v.pid) && isCount(v.fd)) ||
     (v.kind === 'children' && isInt(v.pid)));
 const NAMESPACE = shape({ type: oneOf(NS_TYPES), inode: isInt, pids: intArray, holders: optional(arrayOf(HOLDER)) });
-const COVERAGE = optional(shape({ profile: optional(oneOf(['all', 'leaders', 'tree'])), namespaces: optional(oneOf(['all', 'some', 'none'])), holders: optional(oneOf(['mounts', 'all'])), volumes: optional(bool) }));
+const COVERAGE = optional(
+  shape({
+    profile: optional(oneOf(['all', 'leaders', 'tree'])),
+    namespaces: optional(oneOf(['all', 'some', 'none'])),
+    holders: optional(oneOf(['mounts', 'all'])),
+    volumes: optional(bool),
+  }),
+);
 const VOLUME = shape({ name: str, kind: str, source: strOrNull, mounts: arrayOf(shape({ container: str, path: str, readOnly: bool })) });
 const CONTAINER = shape({
   id: str,
@@ -184,7 +208,10 @@ export function parseSnapshot(text: string, where = 'snapshot'): Snapshot {
   }
   if (!isObj(data)) return bad('top level is not an object');
   if (data.format !== SNAPSHOT_FORMAT) bad(`"format" is not "${SNAPSHOT_FORMAT}"`);
-  if (typeof data.version !== 'number' || !SNAPSHOT_VERSIONS_READ.includes(data.version)) bad(`unsupported version ${shown(data.version)} (this nsview reads ${SNAPSHOT_VERSIONS_READ.slice(0, -1).join(', ')} and ${SNAPSHOT_VERSIONS_READ.at(-1)})`);
+  if (typeof data.version !== 'number' || !SNAPSHOT_VERSIONS_READ.includes(data.version))
+    bad(
+      `unsupported version ${shown(data.version)} (this nsview reads ${SNAPSHOT_VERSIONS_READ.slice(0, -1).join(', ')} and ${SNAPSHOT_VERSIONS_READ.at(-1)})`,
+    );
   for (const key of ['scannedAt', 'root'] as const) if (!str(data[key])) bad(`"${key}" is not a string`);
   for (const key of ['processes', 'namespaces', 'hierarchies', 'containers', 'pods', 'warnings'] as const) {
     if (!Array.isArray(data[key])) bad(`"${key}" is not an array`);

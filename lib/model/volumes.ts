@@ -17,11 +17,22 @@ const PLUGINS: Record<string, string> = {
 
 /** Where runtimes keep a container's own files (rootfs, hostname, resolv.conf, shm): not volumes. */
 const RUNTIME_DIRS = [
-  '/var/lib/containerd', '/run/containerd', '/var/run/containerd',
-  '/var/lib/docker', '/run/docker', '/var/run/docker',
-  '/var/lib/containers', '/run/containers', '/var/run/containers',
-  '/run/crio', '/var/run/crio', '/var/lib/rancher/k3s/agent/containerd', '/run/k3s',
-  '/var/lib/lxc', '/var/lib/machines', '/var/lib/kubelet',
+  '/var/lib/containerd',
+  '/run/containerd',
+  '/var/run/containerd',
+  '/var/lib/docker',
+  '/run/docker',
+  '/var/run/docker',
+  '/var/lib/containers',
+  '/run/containers',
+  '/var/run/containers',
+  '/run/crio',
+  '/var/run/crio',
+  '/var/lib/rancher/k3s/agent/containerd',
+  '/run/k3s',
+  '/var/lib/lxc',
+  '/var/lib/machines',
+  '/var/lib/kubelet',
 ];
 
 const under = (path: string, dir: string): boolean => path === dir || path.startsWith(dir + '/');
@@ -41,7 +52,8 @@ export function classifyNodePath(path: string): { name: string; kind: string } |
   const k = KUBELET_POD.exec(path);
   if (k) {
     const parts = (k[2] as string).split('/');
-    if (parts[0] === 'volumes' && parts.length >= 3) return { name: parts[2] as string, kind: PLUGINS[parts[1] as string] ?? (parts[1] as string).replace(/^kubernetes\.io~/, '') };
+    if (parts[0] === 'volumes' && parts.length >= 3)
+      return { name: parts[2] as string, kind: PLUGINS[parts[1] as string] ?? (parts[1] as string).replace(/^kubernetes\.io~/, '') };
     if (parts[0] === 'volume-subpaths' && parts.length >= 2) return { name: parts[1] as string, kind: 'subPath' };
     if (parts[0] === 'etc-hosts') return { name: 'etc-hosts', kind: 'etc-hosts' };
     if (parts[0] === 'containers' && parts.length >= 2) return { name: `termination-log/${parts[1]}`, kind: 'termination-log' };
@@ -72,7 +84,7 @@ function nodePathOf(e: MountEntry, node: Map<string, MountEntry[]>): string | nu
     if (m.root === '/' || e.root === m.root || e.root.startsWith(m.root + '/')) {
       const rest = m.root === '/' ? e.root : e.root.slice(m.root.length);
       const base = m.mountPoint === '/' ? '' : m.mountPoint;
-      return rest === '/' ? (base || '/') : base + rest;
+      return rest === '/' ? base || '/' : base + rest;
     }
   }
   return null;
@@ -108,8 +120,12 @@ export function podVolumes(pods: Pod[], containers: Container[], processes: Proc
       const table = mnt === undefined ? undefined : tables.get(mnt);
       if (!table) continue;
       // A container that kept the node's root (no pivot_root) inherits every node mount at the same place: those are not volumes.
-      const rootOf = (t: MountEntry[]): string | undefined => { const r = t.find((m) => m.mountPoint === '/'); return r && `${r.device} ${r.root}`; };
-      const inherited = rootOf(table) !== undefined && rootOf(table) === rootOf(nodeTable) ? new Set(nodeTable.map((m) => `${m.device} ${m.root} ${m.mountPoint}`)) : undefined;
+      const rootOf = (t: MountEntry[]): string | undefined => {
+        const r = t.find((m) => m.mountPoint === '/');
+        return r && `${r.device} ${r.root}`;
+      };
+      const inherited =
+        rootOf(table) !== undefined && rootOf(table) === rootOf(nodeTable) ? new Set(nodeTable.map((m) => `${m.device} ${m.root} ${m.mountPoint}`)) : undefined;
       for (const e of table) {
         // A namespace file bind-mounted (nsfs) is a holder, not a volume.
         if (e.fstype === 'nsfs' || inherited?.has(`${e.device} ${e.root} ${e.mountPoint}`)) continue;
@@ -135,7 +151,10 @@ export function podVolumes(pods: Pod[], containers: Container[], processes: Proc
       }
     }
     const list = [...volumes.values()]
-      .map((v) => ({ ...v, mounts: v.mounts.sort((a, b) => (a.container < b.container ? -1 : a.container > b.container ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0)) }))
+      .map((v) => ({
+        ...v,
+        mounts: v.mounts.sort((a, b) => (a.container < b.container ? -1 : a.container > b.container ? 1 : a.path < b.path ? -1 : a.path > b.path ? 1 : 0)),
+      }))
       .sort((a, b) => (a.kind < b.kind ? -1 : a.kind > b.kind ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return { ...pod, volumes: list };
   });

@@ -1,13 +1,5 @@
 /** The files nsview reads in each cgroup directory: its processes and the limits it shows. */
-export const CGROUP_FILES = [
-  'cgroup.procs',
-  'memory.max',
-  'cpu.max',
-  'pids.max',
-  'memory.limit_in_bytes',
-  'cpu.cfs_quota_us',
-  'cpu.cfs_period_us',
-] as const;
+export const CGROUP_FILES = ['cgroup.procs', 'memory.max', 'cpu.max', 'pids.max', 'memory.limit_in_bytes', 'cpu.cfs_quota_us', 'cpu.cfs_period_us'] as const;
 
 /** v1 `memory.limit_in_bytes` at or above this means "no limit" (the kernel reports PAGE_COUNTER_MAX pages). */
 const V1_UNLIMITED = 2 ** 62;

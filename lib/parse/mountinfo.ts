@@ -11,8 +11,21 @@ export interface CgroupMount {
 
 /** The v1 controller names the kernel knows; super options that are not one of these (or `name=`) are mount flags. */
 const V1_CONTROLLERS = new Set([
-  'cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'net_cls', 'blkio', 'perf_event',
-  'net_prio', 'hugetlb', 'pids', 'rdma', 'misc', 'debug',
+  'cpu',
+  'cpuacct',
+  'cpuset',
+  'memory',
+  'devices',
+  'freezer',
+  'net_cls',
+  'blkio',
+  'perf_event',
+  'net_prio',
+  'hugetlb',
+  'pids',
+  'rdma',
+  'misc',
+  'debug',
 ]);
 
 /** Decode mountinfo's octal escapes (`\040` is a space). */

@@ -24,7 +24,6 @@ export const STATE_DIRS = {
 /** The largest state file read (config.json files are a few KiB; bigger is not one). */
 export const MAX_STATE_BYTES = 1024 * 1024;
 
-
 /** What one state file says about one container (or sandbox). Fields a file does not give are absent. */
 export interface StateFacts {
   runtime: Runtime;
@@ -170,7 +169,14 @@ export function parseContainerdConfig(text: string): Parsed<StateFacts> {
     const spec = parseObject(text, 'config');
     const ann = stringMap(own(spec, 'annotations'), 'annotation');
     const type = value(ann, CRI.type);
-    const kind = type === undefined ? undefined : type === 'sandbox' ? 'sandbox' : type === 'container' ? 'container' : fail(`unknown ${CRI.type} ${JSON.stringify(type)}`);
+    const kind =
+      type === undefined
+        ? undefined
+        : type === 'sandbox'
+          ? 'sandbox'
+          : type === 'container'
+            ? 'container'
+            : fail(`unknown ${CRI.type} ${JSON.stringify(type)}`);
     const sandboxId = value(ann, CRI.sandboxId);
     const log = logPathFacts(value(ann, CRI.sandboxLogDir));
     const pod = podOf(
@@ -253,7 +259,14 @@ export function parseCrioConfig(text: string): Parsed<StateFacts> {
     if (manager !== undefined && manager !== 'cri-o') fail(`${CRIO.manager} is ${JSON.stringify(manager)}, neither cri-o nor libpod`);
     const type = value(ann, CRIO.type);
     if (manager === undefined && type === undefined) fail(`neither ${CRIO.manager} nor CRI-O annotations`);
-    const kind = type === undefined ? undefined : type === 'sandbox' ? 'sandbox' : type === 'container' ? 'container' : fail(`unknown ${CRIO.type} ${JSON.stringify(type)}`);
+    const kind =
+      type === undefined
+        ? undefined
+        : type === 'sandbox'
+          ? 'sandbox'
+          : type === 'container'
+            ? 'container'
+            : fail(`unknown ${CRIO.type} ${JSON.stringify(type)}`);
 
     const labels = jsonStringMap(ann.get(CRIO.labels), CRIO.labels);
     const meta = metadata(ann.get(CRIO.metadata));
@@ -397,7 +410,13 @@ export function parseDockerConfig(text: string): Parsed<StateFacts> {
     const running = own(state ?? {}, 'Running');
     if (running !== undefined && running !== null && typeof running !== 'boolean') fail('State.Running is not a boolean');
     const restarts = optionalCount(own(c, 'RestartCount'), 'RestartCount');
-    const common = { runtime: 'docker' as const, id, image, pid: pid !== undefined && pid > 0 ? pid : undefined, running: typeof running === 'boolean' ? running : undefined };
+    const common = {
+      runtime: 'docker' as const,
+      id,
+      image,
+      pid: pid !== undefined && pid > 0 ? pid : undefined,
+      running: typeof running === 'boolean' ? running : undefined,
+    };
 
     const type = value(labels, DOCKERD.type);
     if (type === undefined) return facts({ ...common, containerName: name, attempt: restarts });
@@ -411,9 +430,15 @@ export function parseDockerConfig(text: string): Parsed<StateFacts> {
       agree('pod name', [KUBE.podName, value(labels, KUBE.podName)], ['Name', byName?.pod], [DOCKERD.logPath, log.pod?.name]),
       agree('pod uid', [KUBE.podUid, value(labels, KUBE.podUid)], ['Name', byName?.uid], [DOCKERD.logPath, log.pod?.uid]),
     );
-    const containerName = agree('container name', [KUBE.containerName, value(labels, KUBE.containerName)], ['Name', byName?.container], [DOCKERD.logPath, log.container]);
+    const containerName = agree(
+      'container name',
+      [KUBE.containerName, value(labels, KUBE.containerName)],
+      ['Name', byName?.container],
+      [DOCKERD.logPath, log.container],
+    );
     const attempt = agree('attempt', ['Name', byName?.attempt], [DOCKERD.logPath, log.attempt]);
-    const sandboxId = kind === 'sandbox' ? agree('sandbox id', ['ID', id], [DOCKERD.sandboxId, value(labels, DOCKERD.sandboxId)]) : value(labels, DOCKERD.sandboxId);
+    const sandboxId =
+      kind === 'sandbox' ? agree('sandbox id', ['ID', id], [DOCKERD.sandboxId, value(labels, DOCKERD.sandboxId)]) : value(labels, DOCKERD.sandboxId);
     return facts({ ...common, kind, containerName: kind === 'sandbox' ? undefined : containerName, sandboxId, pod, attempt });
   });
 }
@@ -571,7 +596,14 @@ function facts(f: { [K in keyof StateFacts]: StateFacts[K] | undefined }): State
 // captures: only what names need
 
 /** Annotations and labels the parsers read; a capture keeps these and nothing else. */
-const NAME_KEYS = new Set<string>([...Object.values(CRI), NERDCTL_NAME, ...Object.values(CRIO), ...Object.values(KUBE), ...Object.values(DOCKERD), 'io.container.manager']);
+const NAME_KEYS = new Set<string>([
+  ...Object.values(CRI),
+  NERDCTL_NAME,
+  ...Object.values(CRIO),
+  ...Object.values(KUBE),
+  ...Object.values(DOCKERD),
+  'io.container.manager',
+]);
 
 const kept = (m: unknown): Record<string, string> => {
   const out: Record<string, string> = {};

@@ -192,7 +192,10 @@ function copyNsFds(from: Source, dir: string, link: (path: string, text: string)
 /** Names in a directory, or none if it is not there (a runtime this host does not run); other failures are skipped. */
 function namesIn(from: Source, dir: string, skip: (path: string, err: unknown) => false): string[] {
   try {
-    return from.readNames(dir).filter((n) => n !== '.' && n !== '..' && !n.includes('/')).sort();
+    return from
+      .readNames(dir)
+      .filter((n) => n !== '.' && n !== '..' && !n.includes('/'))
+      .sort();
   } catch (err) {
     const code = errorCode(err);
     if (code !== 'ENOENT' && code !== 'ENOTDIR') skip(dir, err);
@@ -221,7 +224,8 @@ function copyStateFiles(from: Source, write: (path: string, data: Uint8Array) =>
     else write(path, enc.encode(out));
   };
   for (const ns of namesIn(from, STATE_DIRS.containerdTasks, skip)) {
-    for (const id of namesIn(from, `${STATE_DIRS.containerdTasks}/${ns}`, skip)) reduced(`${STATE_DIRS.containerdTasks}/${ns}/${id}/config.json`, reduceOciConfig);
+    for (const id of namesIn(from, `${STATE_DIRS.containerdTasks}/${ns}`, skip))
+      reduced(`${STATE_DIRS.containerdTasks}/${ns}/${id}/config.json`, reduceOciConfig);
   }
   for (const base of [STATE_DIRS.crioRun, STATE_DIRS.crioLib]) {
     for (const id of namesIn(from, base, skip)) reduced(`${base}/${id}/userdata/config.json`, reduceOciConfig);

@@ -27,7 +27,11 @@ export function readCgroupMounts(source: Source, warnings: Warning[]): CgroupMou
       text = source.readText(path, { names: true }); // mount points are bytes: keep what is not UTF-8
     } catch (err) {
       if (path === '/proc/1/mountinfo') {
-        warnings.push({ code: 'unreadable', path: '/proc/self/mountinfo', message: `cannot read /proc/self/mountinfo (nor ${path}): ${reason(err)}; no cgroup trees` });
+        warnings.push({
+          code: 'unreadable',
+          path: '/proc/self/mountinfo',
+          message: `cannot read /proc/self/mountinfo (nor ${path}): ${reason(err)}; no cgroup trees`,
+        });
       }
       continue;
     }

@@ -58,7 +58,8 @@ function readFds(source: Source, pid: number, facts: HolderFacts, warnings: Warn
     const kind = classify(err);
     if (kind === 'vanished') {
       // Gone since it was read (or a capture without fds): nothing holds anything through it.
-      if (errorCode(err) === 'ESRCH' || !source.exists(`/proc/${pid}`)) warnings.push({ code: 'vanished', pid, message: `process ${pid} exited before its fds were read` });
+      if (errorCode(err) === 'ESRCH' || !source.exists(`/proc/${pid}`))
+        warnings.push({ code: 'vanished', pid, message: `process ${pid} exited before its fds were read` });
     } else {
       warnings.push({ code: kind === 'denied' ? 'denied' : 'unreadable', pid, path: dir, message: `cannot read ${dir}: ${reason(err)}` });
     }

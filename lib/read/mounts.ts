@@ -58,7 +58,12 @@ export function readMountTables(source: Source, processes: ProcessInfo[], warnin
   for (const m of missed) {
     if (classify(m.err) === 'vanished') continue;
     const pid = Number(/^\/proc\/(\d+)\//.exec(m.path)?.[1]);
-    warnings.push({ code: classify(m.err) === 'denied' ? 'denied' : 'unreadable', pid, path: m.path, message: `cannot read ${m.path} (mount namespace ${m.mntns}): ${reason(m.err)}` });
+    warnings.push({
+      code: classify(m.err) === 'denied' ? 'denied' : 'unreadable',
+      pid,
+      path: m.path,
+      message: `cannot read ${m.path} (mount namespace ${m.mntns}): ${reason(m.err)}`,
+    });
   }
   return tables;
 }

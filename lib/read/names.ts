@@ -67,10 +67,14 @@ export function readNameFacts(source: Source, containers: Array<Pick<Container, 
   const containerdNamespaces = (): string[] => {
     if (nsList) return nsList;
     try {
-      nsList = source.readNames(STATE_DIRS.containerdTasks).filter((n) => !n.startsWith('.')).sort();
+      nsList = source
+        .readNames(STATE_DIRS.containerdTasks)
+        .filter((n) => !n.startsWith('.'))
+        .sort();
     } catch (err) {
       nsList = [];
-      if (classify(err) !== 'vanished') warnings.push({ code: 'unreadable', path: STATE_DIRS.containerdTasks, message: `cannot read ${STATE_DIRS.containerdTasks}: ${reason(err)}` });
+      if (classify(err) !== 'vanished')
+        warnings.push({ code: 'unreadable', path: STATE_DIRS.containerdTasks, message: `cannot read ${STATE_DIRS.containerdTasks}: ${reason(err)}` });
     }
     return nsList;
   };
@@ -121,7 +125,8 @@ function readPodLogs(source: Source, uids: Set<string>, into: Map<string, PodLog
   try {
     dirs = source.readNames(STATE_DIRS.podLogs);
   } catch (err) {
-    if (classify(err) !== 'vanished') warnings.push({ code: 'unreadable', path: STATE_DIRS.podLogs, message: `cannot read ${STATE_DIRS.podLogs}: ${reason(err)}` });
+    if (classify(err) !== 'vanished')
+      warnings.push({ code: 'unreadable', path: STATE_DIRS.podLogs, message: `cannot read ${STATE_DIRS.podLogs}: ${reason(err)}` });
     return;
   }
   for (const dir of dirs.sort()) {

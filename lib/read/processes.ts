@@ -26,7 +26,6 @@ export interface ProcessReadOptions {
   cmdline?: boolean;
 }
 
-
 /** A process record with nothing read yet. */
 export function emptyProcess(pid: number): ProcessInfo {
   return {
@@ -67,13 +66,7 @@ class Vanished extends Error {}
  * what could be read. Both, and malformed files, are reported in `warnings`;
  * nothing is thrown for a single process.
  */
-export function readProcesses(
-  source: Source,
-  pids: number[],
-  users: Map<number, string>,
-  options: ProcessReadOptions,
-  warnings: Warning[],
-): ProcessInfo[] {
+export function readProcesses(source: Source, pids: number[], users: Map<number, string>, options: ProcessReadOptions, warnings: Warning[]): ProcessInfo[] {
   const out: ProcessInfo[] = [];
   for (const pid of pids) {
     const p = readProcess(source, pid, users, options, warnings);
@@ -98,13 +91,7 @@ export function readProcess(
  * Read the chosen parts of a process into `p` (a second pass can add parts a
  * first one skipped). Returns false if the process vanished (a warning says so).
  */
-export function readInto(
-  source: Source,
-  p: ProcessInfo,
-  users: Map<number, string>,
-  options: ProcessReadOptions,
-  warnings: Warning[],
-): boolean {
+export function readInto(source: Source, p: ProcessInfo, users: Map<number, string>, options: ProcessReadOptions, warnings: Warning[]): boolean {
   const pid = p.pid;
   const dir = `/proc/${pid}`;
   const denied: string[] = [];

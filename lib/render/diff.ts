@@ -6,7 +6,9 @@ import { styles, type RenderOptions } from './style.js';
 import { fitLines } from './width.js';
 
 function where(s: DiffSide): string {
-  const c = s.container ? `${s.container.name !== null ? `container ${safe(s.container.name)} (` : ''}${safe(s.container.runtime)} ${safe(s.container.id.slice(0, 12))}${s.container.name !== null ? ')' : ''}` : 'host';
+  const c = s.container
+    ? `${s.container.name !== null ? `container ${safe(s.container.name)} (` : ''}${safe(s.container.runtime)} ${safe(s.container.id.slice(0, 12))}${s.container.name !== null ? ')' : ''}`
+    : 'host';
   const p = s.pod ? `pod ${s.pod.uid === null ? `${podName(s.pod)} (inferred)` : podName(s.pod)}` : 'no pod';
   return `${c}, ${p}`;
 }
@@ -22,11 +24,25 @@ export function renderDiff(d: DiffResult, r: RenderOptions): string {
     n.type,
     n.a === null ? '?' : String(n.a),
     n.b === null ? '?' : String(n.b),
-    n.shared === null ? (n.unknown === 'not-read' ? 'not read' : n.unknown === 'denied' ? 'denied' : 'unknown') : n.shared ? (n.node ? 'shared (node)' : 'shared') : 'distinct',
+    n.shared === null
+      ? n.unknown === 'not-read'
+        ? 'not read'
+        : n.unknown === 'denied'
+          ? 'denied'
+          : 'unknown'
+      : n.shared
+        ? n.node
+          ? 'shared (node)'
+          : 'shared'
+        : 'distinct',
   ]);
-  const ns = renderColumns([{ header: 'TYPE' }, { header: `PID ${d.a.pid}`, right: true }, { header: `PID ${d.b.pid}`, right: true }, { header: 'SHARING' }], nsRows, {
-    header: st.header,
-  });
+  const ns = renderColumns(
+    [{ header: 'TYPE' }, { header: `PID ${d.a.pid}`, right: true }, { header: `PID ${d.b.pid}`, right: true }, { header: 'SHARING' }],
+    nsRows,
+    {
+      header: st.header,
+    },
+  );
   out.push(
     ns
       .trimEnd()

@@ -18,15 +18,26 @@ export function renderInspect(s: Snapshot, pid: number, r: RenderOptions): strin
   const p = indexSnapshot(s).process(pid)!;
   const out: string[] = [];
   out.push(`${st.header('PID')} ${i.pid}  ${commandOf(p)}`);
-  out.push(`ppid ${i.ppid ?? '?'}, user ${safe(i.user ?? String(i.uid ?? '?'))}${i.nspid && i.nspid.length > 1 ? `, pid ${i.nspid.join(' → ')} in nested pid namespaces` : ''}${i.kernelThread ? ', kernel thread' : ''}`);
+  out.push(
+    `ppid ${i.ppid ?? '?'}, user ${safe(i.user ?? String(i.uid ?? '?'))}${i.nspid && i.nspid.length > 1 ? `, pid ${i.nspid.join(' → ')} in nested pid namespaces` : ''}${i.kernelThread ? ', kernel thread' : ''}`,
+  );
   if (i.partial) out.push(st.warn('some files of this process could not be read (permission denied)'));
   out.push('');
-  if (i.container) out.push(`${st.header('Container')} ${i.container.name !== null ? `${safe(i.container.name)} ` : ''}${safe(i.container.runtime)} ${safe(i.container.id)}${i.container.role === 'sandbox' ? ' (sandbox)' : ''}${i.container.image ? `\n  image ${safe(i.container.image)}` : ''}${i.container.restarts != null ? `\n  restarts ${i.container.restarts}` : ''}${i.container.evidence.length ? `\n  named by ${safe(i.container.evidence.join(', '))}` : ''}${i.container.runtime === 'cri' ? `\n  ${CRI_NOTE}` : ''}\n  cgroup ${safe(i.container.cgroup)}\n  pids ${i.container.pids.join(' ')}\n  limits ${formatLimits(i.container.limits ?? undefined)}`);
+  if (i.container)
+    out.push(
+      `${st.header('Container')} ${i.container.name !== null ? `${safe(i.container.name)} ` : ''}${safe(i.container.runtime)} ${safe(i.container.id)}${i.container.role === 'sandbox' ? ' (sandbox)' : ''}${i.container.image ? `\n  image ${safe(i.container.image)}` : ''}${i.container.restarts != null ? `\n  restarts ${i.container.restarts}` : ''}${i.container.evidence.length ? `\n  named by ${safe(i.container.evidence.join(', '))}` : ''}${i.container.runtime === 'cri' ? `\n  ${CRI_NOTE}` : ''}\n  cgroup ${safe(i.container.cgroup)}\n  pids ${i.container.pids.join(' ')}\n  limits ${formatLimits(i.container.limits ?? undefined)}`,
+    );
   else out.push(`${st.header('Container')} none (host process)`);
-  if (i.pod) out.push(`${st.header('Pod')} ${i.pod.uid === null ? `${podName(i.pod)} (inferred)` : i.pod.name !== null && i.pod.namespace ? `${podName(i.pod)} ${safe(i.pod.uid)}` : safe(i.pod.uid)}  qos ${safe(i.pod.qos ?? '-')}\n  cgroup ${safe(i.pod.cgroup ?? '-')}\n  sandbox ${i.pod.sandbox ? `${safe(i.pod.sandbox.id.slice(0, 12))} pid ${i.pod.sandbox.pid ?? '?'}` : 'unknown'}\n  limits ${formatLimits(i.pod.limits ?? undefined)}`);
+  if (i.pod)
+    out.push(
+      `${st.header('Pod')} ${i.pod.uid === null ? `${podName(i.pod)} (inferred)` : i.pod.name !== null && i.pod.namespace ? `${podName(i.pod)} ${safe(i.pod.uid)}` : safe(i.pod.uid)}  qos ${safe(i.pod.qos ?? '-')}\n  cgroup ${safe(i.pod.cgroup ?? '-')}\n  sandbox ${i.pod.sandbox ? `${safe(i.pod.sandbox.id.slice(0, 12))} pid ${i.pod.sandbox.pid ?? '?'}` : 'unknown'}\n  limits ${formatLimits(i.pod.limits ?? undefined)}`,
+    );
   if (i.volumes?.length) {
     const ix = indexSnapshot(s);
-    const label = (id: string): string => { const c = ix.container(id); return safe(c?.name ?? `${c?.runtime ?? '?'}:${id.slice(0, 12)}`); };
+    const label = (id: string): string => {
+      const c = ix.container(id);
+      return safe(c?.name ?? `${c?.runtime ?? '?'}:${id.slice(0, 12)}`);
+    };
     out.push(`${st.header('Volumes')}`);
     for (const v of i.volumes) {
       const mine = v.mounts.map((m) => `${safe(m.path)} ${m.readOnly ? 'ro' : 'rw'}`).join(', ');
@@ -42,7 +53,12 @@ export function renderInspect(s: Snapshot, pid: number, r: RenderOptions): strin
     String(n.nprocs),
     n.sharedWith.join(',') + (n.nprocs - 1 > n.sharedWith.length ? ',…' : ''),
   ]);
-  out.push(renderColumns([{ header: 'TYPE' }, { header: 'NS', right: true }, { header: 'OF' }, { header: 'NPROCS', right: true }, { header: 'SHARED WITH' }], nsRows, { header: st.header, width: r.width }).trimEnd());
+  out.push(
+    renderColumns([{ header: 'TYPE' }, { header: 'NS', right: true }, { header: 'OF' }, { header: 'NPROCS', right: true }, { header: 'SHARED WITH' }], nsRows, {
+      header: st.header,
+      width: r.width,
+    }).trimEnd(),
+  );
   out.push('');
   // One line per distinct cgroup path, with the hierarchies that place the process there.
   const byPath = new Map<string, { names: string[]; limits: Limits }>();

@@ -53,37 +53,85 @@ export const LS_COLUMNS: LsColumn[] = [
   { name: 'NPROCS', help: 'number of processes in the namespace', right: true, json: 'number', get: (r) => r.ns.pids.length },
   { name: 'PID', help: 'lowest PID in the namespace', right: true, json: 'number', get: (r) => r.ns.pids[0] ?? null },
   { name: 'PPID', help: 'PPID of the PID', right: true, json: 'number', get: (r) => lowest(r)?.ppid ?? null },
-  { name: 'COMMAND', help: 'command line of the PID', json: 'string', get: (r) => { const p = lowest(r); return p ? commandLine(p) : null; } },
+  {
+    name: 'COMMAND',
+    help: 'command line of the PID',
+    json: 'string',
+    get: (r) => {
+      const p = lowest(r);
+      return p ? commandLine(p) : null;
+    },
+  },
   { name: 'UID', help: 'UID of the PID', right: true, json: 'number', get: (r) => lowest(r)?.uid ?? null },
-  { name: 'USER', help: 'username of the PID', json: 'string', get: (r) => { const p = lowest(r); return p ? p.user ?? (p.uid === null ? null : String(p.uid)) : null; } },
+  {
+    name: 'USER',
+    help: 'username of the PID',
+    json: 'string',
+    get: (r) => {
+      const p = lowest(r);
+      return p ? (p.user ?? (p.uid === null ? null : String(p.uid))) : null;
+    },
+  },
   {
     name: 'CONTAINER',
     help: 'container of the PID: its name, else runtime and short id',
     json: 'string',
-    get: (r) => { const pid = leader(r); const c = pid === undefined ? undefined : indexSnapshot(r.snapshot).containerOf(pid); return c ? (c.name ?? `${c.runtime}:${c.id.slice(0, 12)}`) : null; },
+    get: (r) => {
+      const pid = leader(r);
+      const c = pid === undefined ? undefined : indexSnapshot(r.snapshot).containerOf(pid);
+      return c ? (c.name ?? `${c.runtime}:${c.id.slice(0, 12)}`) : null;
+    },
   },
   {
     name: 'POD',
     help: 'pod of the PID: namespace/name, else uid, else inferred name',
     json: 'string',
-    get: (r) => { const pid = leader(r); const p = pid === undefined ? undefined : indexSnapshot(r.snapshot).podOf(pid); return p ? podText(p) : null; },
+    get: (r) => {
+      const pid = leader(r);
+      const p = pid === undefined ? undefined : indexSnapshot(r.snapshot).podOf(pid);
+      return p ? podText(p) : null;
+    },
   },
-  { name: 'NETNSID', help: 'namespace ID as used by network subsystem (not in any file: always empty, see docs/cli.md)', right: true, json: 'number', get: () => null },
+  {
+    name: 'NETNSID',
+    help: 'namespace ID as used by network subsystem (not in any file: always empty, see docs/cli.md)',
+    right: true,
+    json: 'number',
+    get: () => null,
+  },
   {
     name: 'NSFS',
-    help: 'nsfs mountpoints in the node\'s mount namespace (as lsns shows its own); reads mounts, so namespaces held only by one are listed too',
+    help: "nsfs mountpoints in the node's mount namespace (as lsns shows its own); reads mounts, so namespaces held only by one are listed too",
     json: 'string',
     needs: 'mounts',
-    get: (r) => { const m = mountsIn(r.ns, r.snapshot.nodeNamespaces.mnt); return m.length ? m : null; },
+    get: (r) => {
+      const m = mountsIn(r.ns, r.snapshot.nodeNamespaces.mnt);
+      return m.length ? m : null;
+    },
   },
-  { name: 'PNS', help: 'parent namespace identifier (inode number); empty where files cannot tell', right: true, json: 'number', get: (r) => relationOf(r.relations(), r.ns).parent },
-  { name: 'ONS', help: 'owner namespace identifier (inode number); empty where files cannot tell', right: true, json: 'number', get: (r) => relationOf(r.relations(), r.ns).owner },
+  {
+    name: 'PNS',
+    help: 'parent namespace identifier (inode number); empty where files cannot tell',
+    right: true,
+    json: 'number',
+    get: (r) => relationOf(r.relations(), r.ns).parent,
+  },
+  {
+    name: 'ONS',
+    help: 'owner namespace identifier (inode number); empty where files cannot tell',
+    right: true,
+    json: 'number',
+    get: (r) => relationOf(r.relations(), r.ns).owner,
+  },
   {
     name: 'HOLDERS',
     help: 'what else keeps it alive: nsfs mounts in any mount namespace, open fds, *_for_children links',
     json: 'holders',
     needs: 'all',
-    get: (r) => { const h = (r.ns.holders ?? []).map((x) => holderText(x, r.ns.type)); return h.length ? h : null; },
+    get: (r) => {
+      const h = (r.ns.holders ?? []).map((x) => holderText(x, r.ns.type));
+      return h.length ? h : null;
+    },
   },
 ];
 
@@ -153,7 +201,7 @@ export function lsForest(s: Snapshot, list: Namespace[], tree: LsTree): TreeNode
     let parent: TreeNode | undefined;
     if (tree === 'process') {
       const pid = n.ns.pids[0];
-      const ppid = pid === undefined ? null : ix.process(pid)?.ppid ?? null;
+      const ppid = pid === undefined ? null : (ix.process(pid)?.ppid ?? null);
       parent = ppid ? rowOfPid.get(ppid) : undefined;
     } else {
       const rel = relationOf(relations!, n.ns);

@@ -36,7 +36,12 @@ export interface PodJson {
   /** The files that gave the pod's name. */
   evidence: string[];
   /** Its volumes and who mounts them (`container`: the container's name, else its id); `null` when mounts were not read. */
-  volumes: Array<{ name: string; kind: string; source: string | null; mounts: Array<{ container: string; containerId: string; path: string; readOnly: boolean }> }> | null;
+  volumes: Array<{
+    name: string;
+    kind: string;
+    source: string | null;
+    mounts: Array<{ container: string; containerId: string; path: string; readOnly: boolean }>;
+  }> | null;
 }
 
 /** The containers of a pod, sandbox first. */
@@ -76,7 +81,12 @@ export function podsJson(s: Snapshot): { pods: PodJson[] } {
             name: v.name,
             kind: v.kind,
             source: v.source,
-            mounts: v.mounts.map((m) => ({ container: indexSnapshot(s).container(m.container)?.name ?? m.container, containerId: m.container, path: m.path, readOnly: m.readOnly })),
+            mounts: v.mounts.map((m) => ({
+              container: indexSnapshot(s).container(m.container)?.name ?? m.container,
+              containerId: m.container,
+              path: m.path,
+              readOnly: m.readOnly,
+            })),
           }))
         : null,
     })),
@@ -95,12 +105,19 @@ function renderVolumes(s: Snapshot, r: RenderOptions): string {
     const shown = (p.volumes ?? []).filter((v) => v.kind !== 'etc-hosts' && v.kind !== 'termination-log');
     shown.forEach((v, i) => {
       // By the names shown, then path: the model orders by container id.
-      const who = v.mounts.map((m) => { const c = ix.container(m.container); return `${c ? containerName(c) : safe(m.container.slice(0, 12))}:${safe(m.path)} ${m.readOnly ? 'ro' : 'rw'}`; }).sort();
+      const who = v.mounts
+        .map((m) => {
+          const c = ix.container(m.container);
+          return `${c ? containerName(c) : safe(m.container.slice(0, 12))}:${safe(m.path)} ${m.readOnly ? 'ro' : 'rw'}`;
+        })
+        .sort();
       rows.push([i === 0 ? podName(p) : '', `${safe(v.name)} (${safe(v.kind)})`, (who.length > 1 ? 'shared: ' : '') + who.join(', ')]);
     });
   }
   if (!rows.length) return '';
-  return '\n' + renderColumns([{ header: 'POD' }, { header: 'VOLUME' }, { header: 'MOUNTED BY', trunc: true }], rows, { header: styles(r).header, width: r.width });
+  return (
+    '\n' + renderColumns([{ header: 'POD' }, { header: 'VOLUME' }, { header: 'MOUNTED BY', trunc: true }], rows, { header: styles(r).header, width: r.width })
+  );
 }
 
 const TYPES = POD_NS_ORDER.filter((t) => t !== 'time');
@@ -132,7 +149,11 @@ export function renderPods(s: Snapshot, r: RenderOptions): string {
       formatCpu(p.limits?.cpu),
       formatMemory(p.limits?.memory),
       safe(runtimes || '-'),
-      ctrs.filter((c) => c.role !== 'sandbox').map(containerName).sort().join(',') || '-',
+      ctrs
+        .filter((c) => c.role !== 'sandbox')
+        .map(containerName)
+        .sort()
+        .join(',') || '-',
     ];
   });
   return renderColumns(cols, rows, { header: styles(r).header, width: r.width }) + renderVolumes(s, r);

@@ -90,7 +90,9 @@ interface PodLayout {
 function esc(raw: string, max = Infinity): string {
   const s = max === Infinity ? safe(raw) : ellipsize(safe(raw), max);
   // U+FFFE and U+FFFF are no XML characters; safe() leaves them.
-  return s.replace(/[\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`).replace(/[&<>"']/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' }[c]};`);
+  return s
+    .replace(/[\ufffe\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`)
+    .replace(/[&<>"']/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": 'apos' }[c]};`);
 }
 
 /** Real limits as `cpu 1 · memory 512Mi`; unlimited (`max`) and absent ones are left out. */
@@ -298,7 +300,9 @@ export function renderPodsSvg(s: Snapshot, o: SvgOptions = {}): string {
     for (const [cls, label] of LEGEND.filter(([cls]) => drawsVolumes || !['k-vol', 'w-rw', 'w-ro'].includes(cls))) {
       const w = 26 + label.length * CW + 18;
       if (lx > MARGIN && lx + w > width - MARGIN) [lx, ly] = [MARGIN, ly + 22];
-      const swatch = cls.startsWith('w-') ? `<path class="${cls}" d="M${lx} ${ly + 7}h20"/>` : `<rect class="${cls}" x="${lx}" y="${ly}" width="20" height="14" rx="3"/>`;
+      const swatch = cls.startsWith('w-')
+        ? `<path class="${cls}" d="M${lx} ${ly + 7}h20"/>`
+        : `<rect class="${cls}" x="${lx}" y="${ly}" width="20" height="14" rx="3"/>`;
       body.push(swatch + `<text x="${lx + 26}" y="${ly + 11}">${label}</text>`);
       lx += w;
     }
@@ -312,7 +316,9 @@ export function renderPodsSvg(s: Snapshot, o: SvgOptions = {}): string {
   for (const l of layouts) {
     // The title is 15px: 15/12 of a text character wide.
     const head = esc(`${podText(l.pod)}${l.pod.inferred ? ' (inferred)' : ''}`, Math.floor(((podW - 2 * PAD) / CW) * (12 / 15)));
-    const modes = POD_NS_ORDER.filter((t) => !['pod', 'node', 'container'].includes(l.pod.namespaces[t])).map((t) => `${t} ${l.pod.namespaces[t] ?? 'unknown'}`);
+    const modes = POD_NS_ORDER.filter((t) => !['pod', 'node', 'container'].includes(l.pod.namespaces[t])).map(
+      (t) => `${t} ${l.pod.namespaces[t] ?? 'unknown'}`,
+    );
     const sub = esc([l.pod.qos ?? 'qos unknown', ...limitsText(l.pod.limits), ...modes].join(' \u00b7 '), chars(podW - 2 * PAD));
     groups.push(
       `<g class="pod" data-pod="${esc(l.pod.key)}" transform="translate(${podX} ${y})">`,
@@ -330,7 +336,10 @@ export function renderPodsSvg(s: Snapshot, o: SvgOptions = {}): string {
   const height = pods.length ? y - GAP * 2 + MARGIN : ly + MARGIN;
   if (!pods.length) width = 480;
   const lane = hasNode
-    ? [`<rect class="lane" x="${MARGIN}" y="${laneTop}" width="${LANE_W}" height="${height - MARGIN - laneTop}" rx="6"/>`, `<text class="t-b" x="${MARGIN + PAD}" y="${laneTop + 16}">node</text>`]
+    ? [
+        `<rect class="lane" x="${MARGIN}" y="${laneTop}" width="${LANE_W}" height="${height - MARGIN - laneTop}" rx="6"/>`,
+        `<text class="t-b" x="${MARGIN + PAD}" y="${laneTop + 16}">node</text>`,
+      ]
     : [];
 
   return [

@@ -42,7 +42,11 @@ function hasVisible(ctx: Ctx, node: CgroupNode): boolean {
   while (stack.length) {
     const top = stack[stack.length - 1] as { n: CgroupNode; open: boolean };
     if (ctx.visible.has(top.n)) stack.pop();
-    else if (top.open) ctx.visible.set(top.n, top.n.children.some((c) => ctx.visible.get(c) === true));
+    else if (top.open)
+      ctx.visible.set(
+        top.n,
+        top.n.children.some((c) => ctx.visible.get(c) === true),
+      );
     else {
       top.open = true;
       if (top.n.pids.some((pid) => ctx.o.kernel || !ix.process(pid)?.kernelThread)) ctx.visible.set(top.n, true);
@@ -57,7 +61,12 @@ function buildLabels(s: Snapshot, h: CgroupHierarchy, o: TreeOptions, st: Styles
   const labels = new Map<string, string>();
   const podLabel = (p: Pod): string => {
     const parts = ['pod', safe(p.qos ?? '-'), p.inferred ? `${podName(p)} (inferred)` : podName(p)];
-    if (o.ns) parts.push(POD_NS_ORDER.filter((t) => t !== 'time').map((t) => `${t}:${modeLabel(p.namespaces[t])}`).join(' '));
+    if (o.ns)
+      parts.push(
+        POD_NS_ORDER.filter((t) => t !== 'time')
+          .map((t) => `${t}:${modeLabel(p.namespaces[t])}`)
+          .join(' '),
+      );
     return st.pod(`[${parts.join(' ')}]`);
   };
   const ctrLabel = (c: Container): string => {
@@ -66,7 +75,8 @@ function buildLabels(s: Snapshot, h: CgroupHierarchy, o: TreeOptions, st: Styles
     return st.container(`[${safe(c.runtime)} ${safe(c.id.slice(0, 12))}${name}`) + sandbox + st.container(']');
   };
   for (const p of s.pods) if (p.cgroup && (p.hierarchy === h.key || (p.hierarchy && pathInTree(h, p.cgroup)))) labels.set(p.cgroup, podLabel(p));
-  for (const c of s.containers) if (c.hierarchy === h.key || pathInTree(h, c.cgroup)) labels.set(c.cgroup, (labels.get(c.cgroup) ? labels.get(c.cgroup) + ' ' : '') + ctrLabel(c));
+  for (const c of s.containers)
+    if (c.hierarchy === h.key || pathInTree(h, c.cgroup)) labels.set(c.cgroup, (labels.get(c.cgroup) ? labels.get(c.cgroup) + ' ' : '') + ctrLabel(c));
   return labels;
 }
 

@@ -19,7 +19,9 @@ export function renderWhich(answers: WhichAnswer[]): string {
     }
     if (a.pod) {
       // An inferred pod (no uid) says so, as pods, diff and inspect do.
-      const extra = [a.pod.uid === null ? 'inferred' : a.pod.name !== null && a.pod.namespace ? a.pod.uid : null, a.pod.qos].filter((x): x is string => x !== null);
+      const extra = [a.pod.uid === null ? 'inferred' : a.pod.name !== null && a.pod.namespace ? a.pod.uid : null, a.pod.qos].filter(
+        (x): x is string => x !== null,
+      );
       parts.push(`${a.container ? 'in ' : ''}pod ${podName(a.pod)}${extra.length ? ` (${safe(extra.join(', '))})` : ''}`);
     }
     return `${head} → ${parts.join(' ')}`;

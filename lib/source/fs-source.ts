@@ -8,7 +8,10 @@ export interface FsLike {
   readSync(fd: number, buffer: Uint8Array, offset: number, length: number, position: number | null): number;
   closeSync(fd: number): void;
   readlinkSync(path: string | Buffer, options?: { encoding: 'buffer' }): string | Buffer;
-  readdirSync(path: string | Buffer, options: { withFileTypes: true; encoding: 'buffer' }): Array<{ name: string | Buffer; isDirectory(): boolean; isSymbolicLink(): boolean }>;
+  readdirSync(
+    path: string | Buffer,
+    options: { withFileTypes: true; encoding: 'buffer' },
+  ): Array<{ name: string | Buffer; isDirectory(): boolean; isSymbolicLink(): boolean }>;
   readdirSync(path: string | Buffer, options: { encoding: 'buffer' }): Array<string | Buffer>;
   realpathSync(path: string | Buffer): string | Buffer;
   lstatSync(path: string | Buffer): { isDirectory(): boolean; isSymbolicLink(): boolean };
@@ -144,9 +147,20 @@ export function createFsSource(root = '/', options: FsSourceOptions = {}): Sourc
         // An absolute link is followed from the host's root: only one that lands in the root stays.
         if (target !== top && !target.startsWith(top + '/')) outside(path);
         at.length = 0;
-        todo.push(...target.slice(top.length).split('/').filter((x) => x !== '' && x !== '.').reverse());
+        todo.push(
+          ...target
+            .slice(top.length)
+            .split('/')
+            .filter((x) => x !== '' && x !== '.')
+            .reverse(),
+        );
       } else {
-        todo.push(...target.split('/').filter((x) => x !== '' && x !== '.').reverse());
+        todo.push(
+          ...target
+            .split('/')
+            .filter((x) => x !== '' && x !== '.')
+            .reverse(),
+        );
       }
     }
     return at.length ? `${top}/${at.join('/')}` : top;

@@ -57,9 +57,10 @@ export function specTree(spec: HostSpec): HostTree {
   const controllers = spec.cgroup === 'v2' ? [] : (spec.controllers ?? DEFAULT_CONTROLLERS);
   const keys = [...(spec.cgroup === 'v1' ? [] : ['unified']), ...controllers];
   const users = spec.users ?? { '0': 'root' };
-  files['/etc/passwd'] = Object.entries(users)
-    .map(([uid, name]) => `${name}:x:${uid}:${uid}::/:/bin/sh`)
-    .join('\n') + '\n';
+  files['/etc/passwd'] =
+    Object.entries(users)
+      .map(([uid, name]) => `${name}:x:${uid}:${uid}::/:/bin/sh`)
+      .join('\n') + '\n';
 
   // mountinfo
   const mi: string[] = ['22 1 0:21 / /proc rw,nosuid - proc proc rw', '23 1 0:22 / /sys rw,nosuid - sysfs sysfs rw'];
@@ -92,7 +93,8 @@ export function specTree(spec: HostSpec): HostTree {
     files[`${dir}/comm`] = p.comm + '\n';
     files[`${dir}/cmdline`] = cmdline.map((a) => a + '\0').join('');
     const uid = p.uid ?? 0;
-    files[`${dir}/status`] = `Name:\t${p.comm}\nState:\t${p.state ?? 'S'}\nTgid:\t${p.pid}\nPid:\t${p.pid}\nPPid:\t${p.ppid ?? 1}\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\nGid:\t0\t0\t0\t0\nNSpid:\t${(p.nspid ?? [p.pid]).join('\t')}\n`;
+    files[`${dir}/status`] =
+      `Name:\t${p.comm}\nState:\t${p.state ?? 'S'}\nTgid:\t${p.pid}\nPid:\t${p.pid}\nPPid:\t${p.ppid ?? 1}\nUid:\t${uid}\t${uid}\t${uid}\t${uid}\nGid:\t0\t0\t0\t0\nNSpid:\t${(p.nspid ?? [p.pid]).join('\t')}\n`;
     const ns = { ...(spec.nodeNs ?? {}), ...(p.ns ?? {}) };
     for (const t of NS_TYPES) if (ns[t] !== undefined) links[`${dir}/ns/${t}`] = `${t}:[${ns[t]}]`;
     for (const t of ['pid', 'time'] as const) {
@@ -150,4 +152,3 @@ export function specTree(spec: HostSpec): HostTree {
 export function specSource(spec: HostSpec, root = 'spec'): Source {
   return createMemorySource(specTree(spec), root);
 }
-

@@ -63,10 +63,22 @@ const OPEN_DIR = C.O_RDONLY | (C.O_DIRECTORY ?? 0) | NOFOLLOW;
  * changes the kernel (a `mkdir` under cgroupfs makes a cgroup).
  */
 const KERNEL_FS = new Map<number, string>([
-  [0x9fa0, 'procfs'], [0x62656572, 'sysfs'], [0x27e0eb, 'cgroupfs'], [0x63677270, 'cgroup2'],
-  [0x64626720, 'debugfs'], [0x74726163, 'tracefs'], [0x73636673, 'securityfs'], [0xcafe4a11, 'bpffs'],
-  [0x62656570, 'configfs'], [0x6165676c, 'pstore'], [0xde5e81e4, 'efivarfs'], [0x1cd1, 'devpts'],
-  [0xf97cff8c, 'selinuxfs'], [0x42494e4d, 'binfmt_misc'], [0x65735543, 'fusectl'], [0x6e736673, 'nsfs'],
+  [0x9fa0, 'procfs'],
+  [0x62656572, 'sysfs'],
+  [0x27e0eb, 'cgroupfs'],
+  [0x63677270, 'cgroup2'],
+  [0x64626720, 'debugfs'],
+  [0x74726163, 'tracefs'],
+  [0x73636673, 'securityfs'],
+  [0xcafe4a11, 'bpffs'],
+  [0x62656570, 'configfs'],
+  [0x6165676c, 'pstore'],
+  [0xde5e81e4, 'efivarfs'],
+  [0x1cd1, 'devpts'],
+  [0xf97cff8c, 'selinuxfs'],
+  [0x42494e4d, 'binfmt_misc'],
+  [0x65735543, 'fusectl'],
+  [0x6e736673, 'nsfs'],
   [0x19800202, 'mqueue'],
 ]);
 
@@ -143,7 +155,11 @@ function kernelFs(fs: WriteFs, path: string): string | undefined {
 
 /** A byte count for a message: `1 GiB`, `12.5 MiB`, `300 bytes`. */
 export function sizeOf(n: number): string {
-  const units: Array<[number, string]> = [[1024 ** 3, 'GiB'], [1024 ** 2, 'MiB'], [1024, 'KiB']];
+  const units: Array<[number, string]> = [
+    [1024 ** 3, 'GiB'],
+    [1024 ** 2, 'MiB'],
+    [1024, 'KiB'],
+  ];
   for (const [size, unit] of units) if (n >= size) return `${Number((n / size).toFixed(1))} ${unit}`;
   return `${n} bytes`;
 }
@@ -312,7 +328,10 @@ function createTree(fs: WriteFs, dest: string, existing: string, missing: string
         undone = `; could not remove what was created there (${errorCode(err) ?? 'error'})`;
       }
     }
-    throw new NsviewError('unreadable-file', `${path}: landed on ${real.toString('utf8')}, outside the destination (a directory of it was replaced by a link during the ${what})${undone}`);
+    throw new NsviewError(
+      'unreadable-file',
+      `${path}: landed on ${real.toString('utf8')}, outside the destination (a directory of it was replaced by a link during the ${what})${undone}`,
+    );
   };
 
   /** Check that `path` is a real directory (not a link to one) where it was meant to be; `fresh` if this write just made it. */
@@ -322,7 +341,10 @@ function createTree(fs: WriteFs, dest: string, existing: string, missing: string
       fd = openRealDir(fs, path);
     } catch (err) {
       if (errorCode(err) === 'ELOOP' || errorCode(err) === 'ENOTDIR') {
-        throw new NsviewError('unreadable-file', `${path}: became a link or a file during the ${what} (not a directory nsview made); nothing was written through it`);
+        throw new NsviewError(
+          'unreadable-file',
+          `${path}: became a link or a file during the ${what} (not a directory nsview made); nothing was written through it`,
+        );
       }
       throw failure(err, path);
     }
@@ -343,7 +365,11 @@ function createTree(fs: WriteFs, dest: string, existing: string, missing: string
       fresh = true;
     } catch (err) {
       const code = errorCode(err);
-      if (code === 'EEXIST' && !shared) throw new NsviewError('unreadable-file', `${path}: appeared in the destination during the ${what} (nsview did not make it); nothing was written through it`);
+      if (code === 'EEXIST' && !shared)
+        throw new NsviewError(
+          'unreadable-file',
+          `${path}: appeared in the destination during the ${what} (nsview did not make it); nothing was written through it`,
+        );
       if (code === 'ENAMETOOLONG') throw new RefusedPath('ENAMETOOLONG', path, 'name too long');
       if (code !== 'EEXIST') throw failure(err, path);
     }
@@ -388,7 +414,11 @@ function createTree(fs: WriteFs, dest: string, existing: string, missing: string
       fd = fs.openSync(fsPath(to), CREATE, 0o644);
     } catch (err) {
       const code = errorCode(err);
-      if (code === 'EEXIST' || code === 'ELOOP') throw new NsviewError('unreadable-file', `${to}: appeared in the destination during the ${what} (nsview did not make it); nothing was written through it`);
+      if (code === 'EEXIST' || code === 'ELOOP')
+        throw new NsviewError(
+          'unreadable-file',
+          `${to}: appeared in the destination during the ${what} (nsview did not make it); nothing was written through it`,
+        );
       if (code === 'ENAMETOOLONG') throw new RefusedPath('ENAMETOOLONG', to, 'name too long');
       throw failure(err, to);
     }
@@ -414,7 +444,10 @@ function createTree(fs: WriteFs, dest: string, existing: string, missing: string
   const budget = (path: string, n: number): void => {
     if (bytes + n > maxBytes) {
       const files = made.filter((m) => !m.dir).length;
-      throw new NsviewError('unusable-root', `${what} stopped at ${path}: it would hold more than ${sizeOf(maxBytes)}, the most a whole ${what} may hold (${sizeOf(bytes)} in ${files} files before it)`);
+      throw new NsviewError(
+        'unusable-root',
+        `${what} stopped at ${path}: it would hold more than ${sizeOf(maxBytes)}, the most a whole ${what} may hold (${sizeOf(bytes)} in ${files} files before it)`,
+      );
     }
     bytes += n;
   };
@@ -456,11 +489,14 @@ function createTree(fs: WriteFs, dest: string, existing: string, missing: string
       }
     }
     const createdDest = missing.length > 0 && made.some((m) => m.dir && m.path === root);
-    const removed = made.length === 0
-      ? 'nothing was written'
-      : left.length === 0
-        ? createdDest ? `removed the partial ${what} ${dest}` : `removed what it had written in ${dest}`
-        : `could not remove ${left[0]}${left.length > 1 ? ` and ${left.length - 1} more` : ''}`;
+    const removed =
+      made.length === 0
+        ? 'nothing was written'
+        : left.length === 0
+          ? createdDest
+            ? `removed the partial ${what} ${dest}`
+            : `removed what it had written in ${dest}`
+          : `could not remove ${left[0]}${left.length > 1 ? ` and ${left.length - 1} more` : ''}`;
     made.length = 0;
     if (err instanceof NsviewError) return new NsviewError(err.code, `${err.message}; ${removed}`);
     const code = errorCode(err);

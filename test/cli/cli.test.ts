@@ -42,7 +42,8 @@ describe('help and usage', () => {
   it('explains the tool and every command in --help', () => {
     const r = run(['--help']);
     expect(r.code).toBe(0);
-    for (const word of ['tree', 'ls', 'pods', 'diff', 'inspect', 'snapshot', 'capture', 'lsns', 'systemd-cgls', 'Exit status', '--root', '--from', '--demo']) expect(r.out).toContain(word);
+    for (const word of ['tree', 'ls', 'pods', 'diff', 'inspect', 'snapshot', 'capture', 'lsns', 'systemd-cgls', 'Exit status', '--root', '--from', '--demo'])
+      expect(r.out).toContain(word);
   });
 
   it('gives examples in each command help', () => {
@@ -165,7 +166,13 @@ describe('views', () => {
     const r = run(['pods', '--from', dockerPod]);
     expect(r.out.split('\n')[1]).toMatch(/^pod-foo \(inferred\) -\s+27743\s+3 pod\s+pod\s+ctr\s+ctr\s+ctr/);
     const j = JSON.parse(run(['pods', '--json', '--from', seed]).out) as { pods: Array<Record<string, unknown>> };
-    const pod = j.pods[0] as { uid: string; qos: string; sandbox: { pid: number }; containers: Array<{ id: string; runtime: string; cgroup: string; pids: number[] }>; namespaces: Record<string, string> };
+    const pod = j.pods[0] as {
+      uid: string;
+      qos: string;
+      sandbox: { pid: number };
+      containers: Array<{ id: string; runtime: string; cgroup: string; pids: number[] }>;
+      namespaces: Record<string, string>;
+    };
     expect(pod.uid).toBe('5f1d6b2e-3c55-4d6e-9a8b-1c2d3e4f5a6b');
     expect(pod.qos).toBe('besteffort');
     expect(pod.sandbox.pid).toBe(4966);
@@ -177,7 +184,9 @@ describe('views', () => {
     const r = run(['diff', '5001', '5035', '--from', seed]);
     expect(r.out).toMatch(/^net\s+4026532614\s+4026532614 shared$/m);
     expect(r.out).toMatch(/^mnt\s+4026532719\s+4026532721 distinct$/m);
-    expect(r.out).toContain("same pod default/foo, different containers app and sidecar: share ipc, net, uts; separate cgroup, mnt, pid; both in the node's time, user");
+    expect(r.out).toContain(
+      "same pod default/foo, different containers app and sidecar: share ipc, net, uts; separate cgroup, mnt, pid; both in the node's time, user",
+    );
     const j = JSON.parse(run(['diff', '5001', '5035', '--json', '--from', seed]).out) as { relation: string };
     expect(j.relation).toBe('same-pod');
   });
@@ -231,7 +240,18 @@ describe('hostile process names', () => {
   });
 
   it('never writes a raw control byte in any view', () => {
-    for (const args of [['tree'], ['tree', '--json'], ['ls'], ['ls', '-J'], ['ls', '-r'], ['inspect', '6001'], ['inspect', '6001', '--json'], ['diff', '6001', '6002'], ['pods'], ['snapshot']]) {
+    for (const args of [
+      ['tree'],
+      ['tree', '--json'],
+      ['ls'],
+      ['ls', '-J'],
+      ['ls', '-r'],
+      ['inspect', '6001'],
+      ['inspect', '6001', '--json'],
+      ['diff', '6001', '6002'],
+      ['pods'],
+      ['snapshot'],
+    ]) {
       const r = run([...args, '--from', file]);
       expect(r.code, args.join(' ')).toBe(0);
       // eslint-disable-next-line no-control-regex

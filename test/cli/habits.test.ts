@@ -43,7 +43,8 @@ beforeAll(() => {
   const spec = loadSpec('k8s-v2-systemd-node') as HostSpec;
   const model = spec.processes.find((p) => p.cmdline?.[0] === '/bin/app') as ProcSpec;
   const more: ProcSpec[] = [];
-  for (let i = 0; i < 8_000; i++) more.push({ ...model, pid: 100_000 + i, ppid: model.pid, comm: 'worker', cmdline: ['worker', String(i)], start: 200_000 + i });
+  for (let i = 0; i < 8_000; i++)
+    more.push({ ...model, pid: 100_000 + i, ppid: model.pid, comm: 'worker', cmdline: ['worker', String(i)], start: 200_000 + i });
   big = save('big', scanSync({ source: volumeSource({ ...spec, processes: [...spec.processes, ...more] }) }));
   const snap = scanSync({ source: volumeSource(loadSpec('k8s-seed-pod') as HostSpec) });
   noisy = save('noisy', { ...snap, warnings: [{ code: 'vanished', message: 'pid 4242 exited during the scan', pid: 4242 }] });
@@ -53,7 +54,9 @@ beforeAll(() => {
 describe('a reader that stops reading', () => {
   const bash = spawnSync('bash', ['-c', 'true']).status === 0;
   it.skipIf(!bash)('keeps a status already decided (a pid not found) when the pipe closes', () => {
-    const r = spawnSync('bash', ['-c', 'set -o pipefail; "$0" "$1" which 99999 --demo | head -c 0; echo "${PIPESTATUS[0]}"', process.execPath, bin], { encoding: 'utf8' });
+    const r = spawnSync('bash', ['-c', 'set -o pipefail; "$0" "$1" which 99999 --demo | head -c 0; echo "${PIPESTATUS[0]}"', process.execPath, bin], {
+      encoding: 'utf8',
+    });
     expect(r.stdout.trim()).toBe('1');
   });
 
@@ -87,10 +90,23 @@ describe('width', () => {
 });
 
 describe('lsns habits', () => {
-  const typesOf = (out: string): string[] => [...new Set(out.trim().split('\n').slice(1).map((l) => l.trim().split(/\s+/)[1] as string))].sort();
+  const typesOf = (out: string): string[] =>
+    [
+      ...new Set(
+        out
+          .trim()
+          .split('\n')
+          .slice(1)
+          .map((l) => l.trim().split(/\s+/)[1] as string),
+      ),
+    ].sort();
 
   it('-t repeated or comma-separated lists every type asked for and no other', () => {
-    for (const args of [['-t', 'net', '-t', 'uts'], ['-t', 'net,uts'], ['--type', 'uts', '--type=net']]) {
+    for (const args of [
+      ['-t', 'net', '-t', 'uts'],
+      ['-t', 'net,uts'],
+      ['--type', 'uts', '--type=net'],
+    ]) {
       const r = run(['ls', ...args, '--demo']);
       expect(r.code, args.join(' ')).toBe(0);
       expect(typesOf(r.out), args.join(' ')).toEqual(['net', 'uts']);
@@ -117,7 +133,11 @@ describe('lsns habits', () => {
     expect(bad.err).toContain('4026599999');
     expect(run(['ls', 'net', '--demo']).code).toBe(2);
     // lsns -t net <ns>: the type option does not swallow the namespace.
-    expect(run(['ls', '-t', String(ns.type), String(ns.inode), '-n', '--demo']).out.trim().split('\n')).toHaveLength(1);
+    expect(
+      run(['ls', '-t', String(ns.type), String(ns.inode), '-n', '--demo'])
+        .out.trim()
+        .split('\n'),
+    ).toHaveLength(1);
   });
 
   it('-l, -W and --output-all are accepted; --output-all shows every column', () => {
@@ -126,7 +146,10 @@ describe('lsns habits', () => {
     const all = run(['ls', '--output-all', '--demo']);
     expect(all.code).toBe(0);
     const header = all.out.split('\n')[0]!.trim().split(/\s+/);
-    const list = run(['ls', '--list-columns']).out.trim().split('\n').map((l) => l.trim().split(/\s+/)[0]);
+    const list = run(['ls', '--list-columns'])
+      .out.trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/)[0]);
     expect(header).toEqual(list);
   });
 });
@@ -180,7 +203,9 @@ describe('quiet, and messages that name where the data came from', () => {
     expect(run(['diff', '1', '999999', '--demo']).err).toBe('nsview: no process with pid 999999 in the demo\n');
     expect(run(['ls', '-p', '999999', '--demo']).err).toBe('nsview: no process with pid 999999 in the demo\n');
     // A snapshot scanned without holders: the message says where a namespace held only by a mount or an fd would be.
-    expect(run(['ls', '4026599999', '-q', '--from', noisy]).err).toBe(`nsview: no namespace 4026599999 in the snapshot ${noisy} (one held only by a mount or an fd is listed with --holders)\n`);
+    expect(run(['ls', '4026599999', '-q', '--from', noisy]).err).toBe(
+      `nsview: no namespace 4026599999 in the snapshot ${noisy} (one held only by a mount or an fd is listed with --holders)\n`,
+    );
   });
 
   it('--from or --root with no value is bad usage, not a file named ""', () => {

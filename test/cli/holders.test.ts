@@ -78,7 +78,9 @@ describe('ls with holders', () => {
   });
 
   it('PATH is /proc/<pid>/ns/<type>, or for a namespace with no process where it is held', () => {
-    const doc = JSON.parse(run(['ls', '-J', '--holders', '-o', 'NS,PATH', '-t', 'net,pid', '--root', cap]).out) as { namespaces: Array<{ ns: number; path: string }> };
+    const doc = JSON.parse(run(['ls', '-J', '--holders', '-o', 'NS,PATH', '-t', 'net,pid', '--root', cap]).out) as {
+      namespaces: Array<{ ns: number; path: string }>;
+    };
     const path = (ns: number) => doc.namespaces.find((n) => n.ns === ns)?.path;
     expect(path(4026532511)).toBe('/proc/502/ns/pid');
     expect(path(4026532500)).toBe('/proc/400/fd/3');
@@ -118,7 +120,7 @@ describe('ls -T', () => {
     expect(r.out).toMatch(/^4026532901\s+net$/m);
   });
 
-  it('process: a namespace under the row of its lowest pid\'s parent process, drawn in COMMAND', () => {
+  it("process: a namespace under the row of its lowest pid's parent process, drawn in COMMAND", () => {
     const r = run(['ls', '-T', 'process', '-t', 'pid', '--root', cap]);
     expect(r.out).toMatch(/ └─unshare --pid --fork sleep 600$/m);
     expect(r.out).toMatch(/ {3}└─sleep 600$/m);
@@ -155,7 +157,11 @@ describe('nsview leaks', () => {
   it('the demo node has a leaked CNI netns and an empty pod cgroup', () => {
     const r = run(['leaks', '--demo']);
     expect(r.code).toBe(0);
-    expect(r.out.split('\n').filter((l) => /^\S/.test(l))).toEqual(['orphaned netns  net:[4026532950]', 'pod cgroup      pod 3c9d6a20-6b4e-4f0e-9a57-2f1c8e0d4b11', '2 finding(s)']);
+    expect(r.out.split('\n').filter((l) => /^\S/.test(l))).toEqual([
+      'orphaned netns  net:[4026532950]',
+      'pod cgroup      pod 3c9d6a20-6b4e-4f0e-9a57-2f1c8e0d4b11',
+      '2 finding(s)',
+    ]);
   });
 
   it('a snapshot taken without holders: says what it could not check, exit 0', () => {

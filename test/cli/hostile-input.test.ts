@@ -84,7 +84,12 @@ describe('issue 14.6: nothing raw reaches the terminal', () => {
     ],
     ['the snapshot root in an error', (s) => (s.root = '/cap\x1b]0;owned\x07\u009b'), ['inspect', '424242'], 1],
     ['a -v warning code with ESC', (s) => s.warnings.push({ code: '\x1b[2J', message: 'x' }), ['pods', '-v'], 1],
-    ['C1, bidi, U+061C and a kept byte in a -v warning message', (s) => s.warnings.push({ code: 'malformed', message: 'bad \x9b31m \u202e \u061c \udcff' }), ['pods', '-v'], 0],
+    [
+      'C1, bidi, U+061C and a kept byte in a -v warning message',
+      (s) => s.warnings.push({ code: 'malformed', message: 'bad \x9b31m \u202e \u061c \udcff' }),
+      ['pods', '-v'],
+      0,
+    ],
     ['an unsupported version string with C1 CSI and a bidi override', (s) => (s.version = '\x9b2J\u202e2'), ['pods'], 1],
     ['U+061C and kept bytes in names', (s) => ((s.processes[0].cmdline = ['x\u061cy', 'b\udcff']), (s.processes[0].comm = 'c\u061c')), ['tree', '-l'], 0],
   ])('%s', (what, damage, args, code) => {
@@ -155,7 +160,7 @@ describe('issue 14.6: nothing raw reaches the terminal', () => {
 });
 
 describe('issue 14.8: type confusion gives a clean error, never "unexpected error"', () => {
-  it('a `constructor` hierarchy in one process\'s cgroups: diff shows it', () => {
+  it("a `constructor` hierarchy in one process's cgroups: diff shows it", () => {
     const r = nsview(['diff', '5001', '5035', '--from', snapshotFile((s) => (s.processes.find((p: any) => p.pid === 5001).cgroups.constructor = '/c'))]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
@@ -190,22 +195,34 @@ describe('issue 14.7: the worst 100+ MiB snapshots are refused in bounded memory
   /** The fixture snapshot with `from` replaced by `to`. */
   const swap = (from: string, to: string): string => JSON.stringify(good).replace(from, () => to);
   it.each<[string, () => string, RegExp]>([
-    ['110 MiB of nesting', () => swap('"processes":[', `"processes":[${'['.repeat(55 * MiB)}${']'.repeat(55 * MiB)},`), /: not an nsview snapshot: nested more than \d+ levels deep$/],
+    [
+      '110 MiB of nesting',
+      () => swap('"processes":[', `"processes":[${'['.repeat(55 * MiB)}${']'.repeat(55 * MiB)},`),
+      /: not an nsview snapshot: nested more than \d+ levels deep$/,
+    ],
     ['110 MiB of small items', () => swap('"processes":[', `"processes":[${'0,'.repeat(55 * MiB)}`), /: not an nsview snapshot: more than \d+ items$/],
-    ['a 100 MiB version string', () => swap('"version":3', `"version":"${'v'.repeat(100 * MiB)}"`), /: not an nsview snapshot: unsupported version "v+…v+" \(this nsview reads 1, 2 and 3\)$/],
-  ])('%s: one line, exit 1, under --max-old-space-size=256', (_what, make, message) => {
-    const file = join(tmp, 'huge.json');
-    writeFileSync(file, make());
-    try {
-      const r = nsview(['pods', '--from', file], { node: ['--max-old-space-size=256'], timeout: 120_000 });
-      expect(r.err).not.toMatch(/FATAL|heap|unexpected error/i);
-      expect(r.code).toBe(1);
-      const lines = r.err.split('\n');
-      expect(lines).toHaveLength(2);
-      expect(lines[0]!.length).toBeLessThan(1000);
-      expect(lines[0]).toMatch(message);
-    } finally {
-      rmSync(file, { force: true });
-    }
-  }, 180_000);
+    [
+      'a 100 MiB version string',
+      () => swap('"version":3', `"version":"${'v'.repeat(100 * MiB)}"`),
+      /: not an nsview snapshot: unsupported version "v+…v+" \(this nsview reads 1, 2 and 3\)$/,
+    ],
+  ])(
+    '%s: one line, exit 1, under --max-old-space-size=256',
+    (_what, make, message) => {
+      const file = join(tmp, 'huge.json');
+      writeFileSync(file, make());
+      try {
+        const r = nsview(['pods', '--from', file], { node: ['--max-old-space-size=256'], timeout: 120_000 });
+        expect(r.err).not.toMatch(/FATAL|heap|unexpected error/i);
+        expect(r.code).toBe(1);
+        const lines = r.err.split('\n');
+        expect(lines).toHaveLength(2);
+        expect(lines[0]!.length).toBeLessThan(1000);
+        expect(lines[0]).toMatch(message);
+      } finally {
+        rmSync(file, { force: true });
+      }
+    },
+    180_000,
+  );
 });

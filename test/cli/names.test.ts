@@ -106,9 +106,14 @@ describe('selectors and names in views', () => {
 });
 
 describe('ls --pod, ls --container, tree --pod', () => {
-  it('ls --pod lists the namespaces of the pod\'s processes; ls --container of one container', () => {
+  it("ls --pod lists the namespaces of the pod's processes; ls --container of one container", () => {
     const pod = run(['ls', '--pod', 'default/foo', '-n', '-o', 'NS,TYPE,PID']);
-    const pids = new Set(pod.out.trim().split('\n').map((l) => l.trim().split(/\s+/)[2]));
+    const pids = new Set(
+      pod.out
+        .trim()
+        .split('\n')
+        .map((l) => l.trim().split(/\s+/)[2]),
+    );
     expect([...pids].sort()).toEqual(['1', '1140', '1150', '1160']);
     const ctr = run(['ls', '--container', 'envoy', '-n', '-o', 'TYPE,PID']);
     expect(ctr.out).toMatch(/^mnt +1090$/m);
@@ -118,7 +123,7 @@ describe('ls --pod, ls --container, tree --pod', () => {
     expect(run(['ls', '--pod', 'default/foo', '--container', 'envoy']).code).toBe(2);
   });
 
-  it('tree --pod shows the pod\'s cgroup', () => {
+  it("tree --pod shows the pod's cgroup", () => {
     const t = run(['tree', '--pod', 'shop/api-6b8f7c9d4-m9zlq', '-l']);
     expect(t.code).toBe(0);
     expect(t.out).toBe(run(['tree', '/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod831e7e7a_5346_5e0c_949a_d41f42a82aac.slice', '-l']).out);

@@ -32,10 +32,56 @@ afterAll(() => {
 // ---------------------------------------------------------------- generators
 
 /** Characters that mean something to one parser or another. */
-const SPECIALS = [':', '/', '(', ')', '\0', '\n', '\r\n', ' ', '\t', '\\', '\\040', '\\x2d', '-', ' - ', ',', '=', '[', ']', '..', ' (deleted)', '.scope', '.slice', 'max', '_'];
+const SPECIALS = [
+  ':',
+  '/',
+  '(',
+  ')',
+  '\0',
+  '\n',
+  '\r\n',
+  ' ',
+  '\t',
+  '\\',
+  '\\040',
+  '\\x2d',
+  '-',
+  ' - ',
+  ',',
+  '=',
+  '[',
+  ']',
+  '..',
+  ' (deleted)',
+  '.scope',
+  '.slice',
+  'max',
+  '_',
+];
 /** Numbers that break naive parsing. */
 const NUMBERS = fc.oneof(
-  fc.constantFrom('0', '-0', '-1', '1', '4294967295', '9007199254740991', '9007199254740992', '9007199254740993', '9223372036854771712', '18446744073709551615', '1e308', '1e3', '0x10', '0b1', '1.5', 'NaN', 'Infinity', '+1', ' 1', ''),
+  fc.constantFrom(
+    '0',
+    '-0',
+    '-1',
+    '1',
+    '4294967295',
+    '9007199254740991',
+    '9007199254740992',
+    '9007199254740993',
+    '9223372036854771712',
+    '18446744073709551615',
+    '1e308',
+    '1e3',
+    '0x10',
+    '0b1',
+    '1.5',
+    'NaN',
+    'Infinity',
+    '+1',
+    ' 1',
+    '',
+  ),
   fc.bigInt({ min: -(2n ** 80n), max: 2n ** 80n }).map(String),
   fc.integer().map(String),
 );
@@ -49,7 +95,11 @@ type Mutation =
 
 const position = fc.nat({ max: 1 << 16 });
 const mutation: fc.Arbitrary<Mutation> = fc.oneof(
-  fc.record({ op: fc.constant('insert' as const), at: position, text: fc.oneof(fc.constantFrom(...SPECIALS), NUMBERS, fc.string({ unit: 'binary', maxLength: 4 })) }),
+  fc.record({
+    op: fc.constant('insert' as const),
+    at: position,
+    text: fc.oneof(fc.constantFrom(...SPECIALS), NUMBERS, fc.string({ unit: 'binary', maxLength: 4 })),
+  }),
   fc.record({ op: fc.constant('delete' as const), at: position, len: fc.integer({ min: 1, max: 12 }) }),
   fc.record({ op: fc.constant('number' as const), nth: fc.nat({ max: 60 }), text: NUMBERS }),
   fc.record({ op: fc.constant('truncate' as const), at: position }),
@@ -84,7 +134,14 @@ function nearValid(samples: string[]): fc.Arbitrary<string> {
 function inputs(samples: string[]): Array<[string, fc.Arbitrary<string>]> {
   return [
     ['arbitrary strings', fc.string({ maxLength: 300 })],
-    ['unicode / binary-ish strings', fc.oneof(fc.string({ unit: 'binary', maxLength: 300 }), fc.string({ unit: 'binary-ascii', maxLength: 300 }), fc.string({ unit: 'grapheme', maxLength: 100 }))],
+    [
+      'unicode / binary-ish strings',
+      fc.oneof(
+        fc.string({ unit: 'binary', maxLength: 300 }),
+        fc.string({ unit: 'binary-ascii', maxLength: 300 }),
+        fc.string({ unit: 'grapheme', maxLength: 100 }),
+      ),
+    ],
     ['mutated real text', nearValid(samples)],
   ];
 }
@@ -157,7 +214,10 @@ const STATUS = [
 ];
 const NS_LINKS = ['net:[4026531833]', 'pid_for_children:[4026531836]', 'time:[4026531834]\n'];
 const CMDLINES = ['sleep\0infinity\0', 'sh\0-c\0echo a b\0', 'nginx: worker process', '\0'];
-const PASSWD = ['root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n', '# c\n+::::::\nalice:x:1000:1000:Alice,,,:/home/alice:/bin/bash\r\n'];
+const PASSWD = [
+  'root:x:0:0:root:/root:/bin/bash\ndaemon:x:1:1:daemon:/usr/sbin:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
+  '# c\n+::::::\nalice:x:1000:1000:Alice,,,:/home/alice:/bin/bash\r\n',
+];
 const PROC_CGROUP = [
   '9:name=systemd:/system.slice/foo.service\n8:pids:/system.slice/foo.service\n4:memory:/\n1:cpu,cpuacct:/\n0::/system.slice/foo.service\n',
   '0::/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod0e3b5f7c_2a86_4c8e_9d44_1a2b3c4d5e6f.slice:cri-containerd:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\n',
@@ -191,15 +251,19 @@ const SYSTEMD_NAMES = ['system-foo\\x2dbar.slice', '_cpu.weight', 'machine-foo\\
 describe('parsers never throw and return their documented shapes', () => {
   describe.each(inputs(NS_LINKS))('parseNsLink, isNsType: %s', (_name, arb) => {
     it('holds', () => {
-      fuzz(arb, (s) => {
-        const v = parseNsLink(s);
-        if (v !== undefined) {
-          expect(keys(v)).toEqual(['inode', 'type']);
-          expect(v.type).toMatch(/^[a-z_]+$/);
-          expect(isSafeNat(v.inode)).toBe(true);
-        }
-        expect(typeof isNsType(s)).toBe('boolean');
-      }, { perInput: 2 });
+      fuzz(
+        arb,
+        (s) => {
+          const v = parseNsLink(s);
+          if (v !== undefined) {
+            expect(keys(v)).toEqual(['inode', 'type']);
+            expect(v.type).toMatch(/^[a-z_]+$/);
+            expect(isSafeNat(v.inode)).toBe(true);
+          }
+          expect(typeof isNsType(s)).toBe('boolean');
+        },
+        { perInput: 2 },
+      );
     });
   });
 
@@ -257,19 +321,23 @@ describe('parsers never throw and return their documented shapes', () => {
 
   describe.each(inputs(PROC_CGROUP))('parseProcCgroup, hierarchyKey: %s', (_name, arb) => {
     it('holds', () => {
-      fuzz(arb, (s) => {
-        const v = parseProcCgroup(s);
-        if (v === undefined) return;
-        expect(Array.isArray(v)).toBe(true);
-        for (const l of v) {
-          expect(keys(l)).toEqual(['controllers', 'deleted', 'hierarchyId', 'path']);
-          expect(isSafeNat(l.hierarchyId)).toBe(true);
-          expect(l.controllers.every((c) => typeof c === 'string' && !c.includes(':') && !c.includes(','))).toBe(true);
-          expect(l.path.startsWith('/') && !l.path.includes('\n')).toBe(true);
-          expect(typeof l.deleted).toBe('boolean');
-          expect(typeof hierarchyKey(l)).toBe('string');
-        }
-      }, { perInput: 2 });
+      fuzz(
+        arb,
+        (s) => {
+          const v = parseProcCgroup(s);
+          if (v === undefined) return;
+          expect(Array.isArray(v)).toBe(true);
+          for (const l of v) {
+            expect(keys(l)).toEqual(['controllers', 'deleted', 'hierarchyId', 'path']);
+            expect(isSafeNat(l.hierarchyId)).toBe(true);
+            expect(l.controllers.every((c) => typeof c === 'string' && !c.includes(':') && !c.includes(','))).toBe(true);
+            expect(l.path.startsWith('/') && !l.path.includes('\n')).toBe(true);
+            expect(typeof l.deleted).toBe('boolean');
+            expect(typeof hierarchyKey(l)).toBe('string');
+          }
+        },
+        { perInput: 2 },
+      );
     });
   });
 
@@ -296,9 +364,13 @@ describe('parsers never throw and return their documented shapes', () => {
 
   describe.each(inputs(LIMITS))('parseMaxValue, parseV1Memory: %s', (_name, arb) => {
     it('holds', () => {
-      fuzz(arb, (s) => {
-        for (const v of [parseMaxValue(s), parseV1Memory(s)]) expect(v === undefined || isMaxOrNat(v)).toBe(true);
-      }, { perInput: 2 });
+      fuzz(
+        arb,
+        (s) => {
+          for (const v of [parseMaxValue(s), parseV1Memory(s)]) expect(v === undefined || isMaxOrNat(v)).toBe(true);
+        },
+        { perInput: 2 },
+      );
     });
   });
 
@@ -330,7 +402,21 @@ describe('parsers never throw and return their documented shapes', () => {
       fc
         .array(
           fc.oneof(
-            fc.constantFrom('kubepods', 'kubepods.slice', 'burstable', 'besteffort', 'machine.slice', 'lxc', 'lxc.monitor', 'lxc.payload', 'ecs', 'docker', '..', '.', ''),
+            fc.constantFrom(
+              'kubepods',
+              'kubepods.slice',
+              'burstable',
+              'besteffort',
+              'machine.slice',
+              'lxc',
+              'lxc.monitor',
+              'lxc.payload',
+              'ecs',
+              'docker',
+              '..',
+              '.',
+              '',
+            ),
             fc.constantFrom(...CGROUP_PATHS.flatMap((p) => p.split('/'))),
             fc.string({ maxLength: 20 }),
           ),

@@ -161,7 +161,11 @@ export function rawControls(bytes: Buffer | string): RawControl[] {
   for (const m of text.matchAll(RAW)) {
     if (out.length >= 10) break;
     const i = m.index ?? 0;
-    out.push({ offset: i, char: `U+${(m[0].codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`, context: JSON.stringify(text.slice(Math.max(0, i - 40), i + 40)) });
+    out.push({
+      offset: i,
+      char: `U+${(m[0].codePointAt(0) ?? 0).toString(16).padStart(4, '0')}`,
+      context: JSON.stringify(text.slice(Math.max(0, i - 40), i + 40)),
+    });
   }
   return out;
 }
@@ -355,6 +359,7 @@ export function workClock(): { locked<T>(f: () => Promise<T>): Promise<T>; repor
         lock += Date.now() - t;
       }
     },
-    report: (label) => `${label}: ${((Date.now() - start - lock) / 1000).toFixed(1)} s of its own work, ${(lock / 1000).toFixed(1)} s waiting for the live-test lock`,
+    report: (label) =>
+      `${label}: ${((Date.now() - start - lock) / 1000).toFixed(1)} s of its own work, ${(lock / 1000).toFixed(1)} s waiting for the live-test lock`,
   };
 }

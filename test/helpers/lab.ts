@@ -113,8 +113,21 @@ export interface LabHierarchy {
 }
 
 const V1_CONTROLLERS = new Set([
-  'cpu', 'cpuacct', 'cpuset', 'memory', 'devices', 'freezer', 'net_cls', 'blkio', 'perf_event',
-  'net_prio', 'hugetlb', 'pids', 'rdma', 'misc', 'debug',
+  'cpu',
+  'cpuacct',
+  'cpuset',
+  'memory',
+  'devices',
+  'freezer',
+  'net_cls',
+  'blkio',
+  'perf_event',
+  'net_prio',
+  'hugetlb',
+  'pids',
+  'rdma',
+  'misc',
+  'debug',
 ]);
 
 /** Every cgroup hierarchy mounted (at its root) in this mount namespace, one mount each. */
@@ -190,12 +203,7 @@ export function nsInode(pid: number | 'self', type: string): number | undefined 
 /** Children of a process (its main thread's). */
 export function childrenOf(pid: number): number[] {
   try {
-    return fs
-      .readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8')
-      .trim()
-      .split(/\s+/)
-      .filter(Boolean)
-      .map(Number);
+    return fs.readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
   } catch {
     return [];
   }
@@ -207,18 +215,16 @@ const sleepMs = (ms: number): Promise<void> => new Promise((resolve) => setTimeo
  * Poll `fn` until it returns a value other than `undefined`, or throw after
  * `timeoutMs` with `what` and the last diagnostic `fn` left in `state.last`.
  */
-export async function poll<T>(
-  what: string,
-  fn: (state: { last: string }) => T | undefined,
-  timeoutMs = 10_000,
-  intervalMs = 10,
-): Promise<T> {
+export async function poll<T>(what: string, fn: (state: { last: string }) => T | undefined, timeoutMs = 10_000, intervalMs = 10): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   const state = { last: '' };
   for (;;) {
     const v = fn(state);
     if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`lab: timed out after ${timeoutMs} ms waiting for ${what}${state.last ? `: ${state.last.length > 600 ? `${state.last.slice(0, 600)}…` : state.last}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `lab: timed out after ${timeoutMs} ms waiting for ${what}${state.last ? `: ${state.last.length > 600 ? `${state.last.slice(0, 600)}…` : state.last}` : ''}`,
+      );
     await sleepMs(intervalMs);
   }
 }
@@ -238,7 +244,8 @@ export async function removeCgroupDir(dir: string, o: { keepShared?: boolean } =
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
         if (code === 'ENOENT') return true;
-        if (o.keepShared && (code === 'ENOTEMPTY' || (code === 'EBUSY' && fs.readdirSync(dir, { withFileTypes: true }).some((e) => e.isDirectory())))) return true;
+        if (o.keepShared && (code === 'ENOTEMPTY' || (code === 'EBUSY' && fs.readdirSync(dir, { withFileTypes: true }).some((e) => e.isDirectory()))))
+          return true;
         s.last = String(err);
         return undefined;
       }
@@ -676,7 +683,21 @@ export class Lab {
     const comm = nodePath.basename(bin);
     const own = pod.spec.hostNetwork ? ['--ipc', '--mount'] : ['--net', '--uts', '--ipc', '--mount'];
     const script = `${Lab.MOVE}exec unshare ${own.join(' ')} -- ${bin} infinity`;
-    const argv = ['setpriv', '--pdeathsig', 'KILL', 'unshare', '--pid', '--fork', '--kill-child=KILL', '--', 'sh', '-c', script, 'sh', ...this.procsFiles(pod.cgroup)];
+    const argv = [
+      'setpriv',
+      '--pdeathsig',
+      'KILL',
+      'unshare',
+      '--pid',
+      '--fork',
+      '--kill-child=KILL',
+      '--',
+      'sh',
+      '-c',
+      script,
+      'sh',
+      ...this.procsFiles(pod.cgroup),
+    ];
     const pids = await this.startIn(pod.cgroup, argv, 1, comm, `sandbox ${id.slice(0, 12)}`);
     return { id, role: 'sandbox', cgroup: pod.cgroup, pids, mainPid: pids[0] as number, comm };
   }
@@ -698,7 +719,24 @@ export class Lab {
     }
     const files = this.procsFiles(cgroup);
     const argv = spec.shareProcessNamespace
-      ? ['setpriv', '--pdeathsig', 'KILL', 'nsenter', '-t', String(sandboxPid), '--pid', '--', 'setpriv', '--pdeathsig', 'KILL', 'sh', '-c', script, 'sh', ...files]
+      ? [
+          'setpriv',
+          '--pdeathsig',
+          'KILL',
+          'nsenter',
+          '-t',
+          String(sandboxPid),
+          '--pid',
+          '--',
+          'setpriv',
+          '--pdeathsig',
+          'KILL',
+          'sh',
+          '-c',
+          script,
+          'sh',
+          ...files,
+        ]
       : ['setpriv', '--pdeathsig', 'KILL', 'unshare', '--pid', '--fork', '--kill-child=KILL', '--', 'sh', '-c', script, 'sh', ...files];
     const pids = await this.startIn(cgroup, argv, n, 'sleep', `container ${id.slice(0, 12)}`);
     // The main process is the one the wrapper forked (the others are its children).
@@ -731,7 +769,10 @@ export class Lab {
       fs.chmodSync(to, 0o755);
     }
     const probe = spawnSync('chroot', [staging, '/bin/sleep', '0'], { encoding: 'utf8', timeout: 10_000 });
-    if (probe.status !== 0) throw new Error(`lab: a copy of sleep does not run in a root of its own (${[...libs].join(', ') || 'no libraries found'}): ${(probe.stderr ?? '').trim() || String(probe.error ?? probe.status)}`);
+    if (probe.status !== 0)
+      throw new Error(
+        `lab: a copy of sleep does not run in a root of its own (${[...libs].join(', ') || 'no libraries found'}): ${(probe.stderr ?? '').trim() || String(probe.error ?? probe.status)}`,
+      );
     fs.renameSync(staging, dir);
     return dir;
   }
@@ -739,8 +780,10 @@ export class Lab {
   /** Write the script a container with binds runs in its new mount namespace (see {@link ContainerSpec.binds}); returns its path. */
   private rootScript(id: string, binds: BindSpec[], procs: number): string {
     for (const b of binds) {
-      if (!nodePath.isAbsolute(b.source) || !nodePath.isAbsolute(b.target)) throw new Error(`lab: bind ${JSON.stringify(b)}: source and target must be absolute`);
-      if (nodePath.normalize(b.target) === '/' || b.target.split('/').includes('..')) throw new Error(`lab: bind target ${JSON.stringify(b.target)} must be a path below the container's root`);
+      if (!nodePath.isAbsolute(b.source) || !nodePath.isAbsolute(b.target))
+        throw new Error(`lab: bind ${JSON.stringify(b)}: source and target must be absolute`);
+      if (nodePath.normalize(b.target) === '/' || b.target.split('/').includes('..'))
+        throw new Error(`lab: bind target ${JSON.stringify(b.target)} must be a path below the container's root`);
       if (!fs.existsSync(b.source)) throw new Error(`lab: bind source ${b.source} does not exist`);
     }
     const template = this.rootTemplate();
@@ -756,10 +799,7 @@ export class Lab {
     ];
     for (const b of binds) {
       const at = q(root + nodePath.normalize(b.target));
-      lines.push(
-        `if [ -d ${q(b.source)} ]; then mkdir -p ${at}; else mkdir -p "$(dirname ${at})"; : > ${at}; fi`,
-        `mount --bind ${q(b.source)} ${at}`,
-      );
+      lines.push(`if [ -d ${q(b.source)} ]; then mkdir -p ${at}; else mkdir -p "$(dirname ${at})"; : > ${at}; fi`, `mount --bind ${q(b.source)} ${at}`);
       if (b.readOnly) lines.push(`mount -o remount,bind,ro ${at}`);
     }
     lines.push(`i=1; while [ $i -lt ${procs} ]; do chroot ${q(root)} /bin/sleep infinity & i=$((i+1)); done`, `exec chroot ${q(root)} /bin/sleep infinity`);
@@ -954,13 +994,17 @@ export class Lab {
       options.cgroup2 ? 'mount -t cgroup2 none /sys/fs/cgroup || exit 99' : 'true',
       `exec ${which('sleep') as string} infinity`,
     ].join('\n');
-    const child = this.spawnWrapper(['setpriv', '--pdeathsig', 'KILL', 'unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', script], 'mount namespace');
+    const child = this.spawnWrapper(
+      ['setpriv', '--pdeathsig', 'KILL', 'unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', script],
+      'mount namespace',
+    );
     const pid = child.pid as number;
     const own = nsInode('self', 'mnt');
     const bytes = await poll(
       `a mount namespace with ${mounts} mounts`,
       (s) => {
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`lab: mount namespace exited (${child.exitCode ?? child.signalCode}): ${this.stderr.get(pid) ?? ''}`);
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error(`lab: mount namespace exited (${child.exitCode ?? child.signalCode}): ${this.stderr.get(pid) ?? ''}`);
         const st = procStat(pid);
         s.last = `comm ${st?.comm ?? '?'}`;
         if (st?.comm !== 'sleep' || nsInode(pid, 'mnt') === own) return undefined;
@@ -1113,7 +1157,10 @@ export class Lab {
   checkCgroups(): string[] {
     const problems: string[] = [];
     for (const pod of this.pods) {
-      const units = [...[pod.sandbox, ...pod.containers].map((c) => ({ cgroup: c.cgroup, pids: c.pids })), ...pod.monitors.map((m) => ({ cgroup: m.cgroup, pids: [m.pid] }))];
+      const units = [
+        ...[pod.sandbox, ...pod.containers].map((c) => ({ cgroup: c.cgroup, pids: c.pids })),
+        ...pod.monitors.map((m) => ({ cgroup: m.cgroup, pids: [m.pid] })),
+      ];
       for (const u of units) {
         const want = [...u.pids].sort((a, b) => a - b).join();
         for (const h of this.hierarchies) {
@@ -1164,9 +1211,12 @@ export class Lab {
       }
     }
     // Zombies of ours (children not reaped yet) hold nothing, but wait briefly so scans after us do not see them.
-    await poll('lab zombies to be reaped', () => ([...this.tracked.values()].some((t) => procStat(t.pid)?.start === t.start) ? undefined : true), 5000, 20).catch(
-      () => undefined,
-    );
+    await poll(
+      'lab zombies to be reaped',
+      () => ([...this.tracked.values()].some((t) => procStat(t.pid)?.start === t.start) ? undefined : true),
+      5000,
+      20,
+    ).catch(() => undefined);
     const dirs = [...this.created].sort((a, b) => b.split('/').length - a.split('/').length);
     // A shared parent (/kubepods) another run also uses stays.
     for (const dir of dirs) await removeCgroupDir(dir, { keepShared: true }).catch((err: unknown) => errors.push(String(err)));
@@ -1196,7 +1246,7 @@ function fillCpuset(parent: string, dir: string): void {
 }
 
 /** Close a lab (if one was opened) and return what it left behind: pids still alive, cgroups still there. */
-export async function closeLab(lab: Lab | undefined): Promise<{ alive: ReturnType<Lab["alive"]>; cgroups: string[] }> {
+export async function closeLab(lab: Lab | undefined): Promise<{ alive: ReturnType<Lab['alive']>; cgroups: string[] }> {
   if (!lab) return { alive: [], cgroups: [] };
   await lab.close();
   return { alive: lab.alive(), cgroups: lab.leftAtClose };

@@ -69,16 +69,23 @@ describe.skipIf(!live.ok)('live: a cgroup named in bytes that are not UTF-8', ()
       if (pid && procStat(pid)?.start === start) process.kill(pid, 'SIGKILL');
       await poll('the process to exit', () => (procStat(pid) && procStat(pid)?.state !== 'Z' ? undefined : true), 10_000).catch(() => undefined);
       for (const d of dirs) {
-        await poll(`rmdir ${d.toString('latin1')}`, () => {
-          try {
-            fs.rmdirSync(d);
-            return true;
-          } catch (err) {
-            return (err as NodeJS.ErrnoException).code === 'ENOENT' ? true : undefined;
-          }
-        }, 5000);
+        await poll(
+          `rmdir ${d.toString('latin1')}`,
+          () => {
+            try {
+              fs.rmdirSync(d);
+              return true;
+            } catch (err) {
+              return (err as NodeJS.ErrnoException).code === 'ENOENT' ? true : undefined;
+            }
+          },
+          5000,
+        );
       }
-      expect(dirs.filter((d) => fs.existsSync(d)), 'cgroups left').toEqual([]);
+      expect(
+        dirs.filter((d) => fs.existsSync(d)),
+        'cgroups left',
+      ).toEqual([]);
     } finally {
       await closeLabAndBuild(lab, buildDir);
     }
@@ -99,7 +106,10 @@ describe.skipIf(!live.ok)('live: a cgroup named in bytes that are not UTF-8', ()
   }
 
   it('systemd-cgls shows it with its process (raw bytes)', () => {
-    const r = spawnSync('systemd-cgls', ['--no-pager', '--full', '-a', '-k'], { env: { ...process.env, SYSTEMD_COLORS: '0', COLUMNS: '4000' }, maxBuffer: 64 << 20 });
+    const r = spawnSync('systemd-cgls', ['--no-pager', '--full', '-a', '-k'], {
+      env: { ...process.env, SYSTEMD_COLORS: '0', COLUMNS: '4000' },
+      maxBuffer: 64 << 20,
+    });
     expect(under(decodeEscaped(r.stdout), decodeEscaped(raw))).toEqual({ found: true, pids: [pid] });
   });
 

@@ -54,7 +54,8 @@ function wellFormed(snap: Snapshot): string[] {
   }
   const listed = snap.namespaces.reduce((n, ns) => n + ns.pids.length, 0);
   if (listed !== members) out.push(`namespaces list ${listed} memberships, processes have ${members}`);
-  for (const [type, inode] of Object.entries(snap.nodeNamespaces)) if (!nsKeys.has(`${type}:${inode}`)) out.push(`node ${type}:${inode} not among the namespaces`);
+  for (const [type, inode] of Object.entries(snap.nodeNamespaces))
+    if (!nsKeys.has(`${type}:${inode}`)) out.push(`node ${type}:${inode} not among the namespaces`);
   const podKeys = new Set(snap.pods.map((p) => p.key));
   const containers = new Map(snap.containers.map((c) => [c.id, c]));
   for (const c of snap.containers) {
@@ -66,7 +67,8 @@ function wellFormed(snap: Snapshot): string[] {
     for (const id of pod.containers) if (containers.get(id)?.pod !== pod.key) out.push(`pod ${pod.key}: container ${id} missing or not back-linked`);
     if (pod.sandbox) {
       if (pod.containers[0] !== pod.sandbox.id) out.push(`pod ${pod.key}: sandbox ${pod.sandbox.id} not listed first`);
-      if (pod.sandbox.pid !== null && !containers.get(pod.sandbox.id)?.pids.includes(pod.sandbox.pid)) out.push(`pod ${pod.key}: sandbox pid ${pod.sandbox.pid} not in the sandbox`);
+      if (pod.sandbox.pid !== null && !containers.get(pod.sandbox.id)?.pids.includes(pod.sandbox.pid))
+        out.push(`pod ${pod.key}: sandbox pid ${pod.sandbox.pid} not in the sandbox`);
     }
   }
   for (const h of snap.hierarchies) {

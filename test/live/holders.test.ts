@@ -232,7 +232,22 @@ describe.skipIf(!live.ok)('live: namespace holders and lsns hierarchy columns', 
 
     // 4. Three nested pid namespaces (--kill-child: each init's death takes the rest along).
     const nested = start(
-      ['unshare', '--pid', '--fork', '--kill-child=KILL', 'unshare', '--pid', '--fork', '--kill-child=KILL', 'unshare', '--pid', '--fork', '--kill-child=KILL', 'sleep', '600'],
+      [
+        'unshare',
+        '--pid',
+        '--fork',
+        '--kill-child=KILL',
+        'unshare',
+        '--pid',
+        '--fork',
+        '--kill-child=KILL',
+        'unshare',
+        '--pid',
+        '--fork',
+        '--kill-child=KILL',
+        'sleep',
+        '600',
+      ],
       'nested pid namespaces',
     );
     L.pidns.outer = nested.pid as number;
@@ -254,7 +269,8 @@ describe.skipIf(!live.ok)('live: namespace holders and lsns hierarchy columns', 
       return procStat(at)?.comm === 'sleep' ? chain : undefined;
     });
     L.pidns.inodes = L.pidns.inits.map((p) => nsInode(p, 'pid') as number);
-    if (new Set([own.pid, ...L.pidns.inodes]).size !== 4 || L.pidns.inodes.some((i) => !i)) throw new Error(`holders lab: pid namespaces not distinct: ${JSON.stringify(L.pidns.inodes)}`);
+    if (new Set([own.pid, ...L.pidns.inodes]).size !== 4 || L.pidns.inodes.some((i) => !i))
+      throw new Error(`holders lab: pid namespaces not distinct: ${JSON.stringify(L.pidns.inodes)}`);
 
     // 5. A user namespace owning a net and a uts namespace.
     const u = start(['unshare', '--user', '--map-root-user', '--net', '--uts', 'sleep', '600'], 'user namespace');
@@ -290,7 +306,9 @@ describe.skipIf(!live.ok)('live: namespace holders and lsns hierarchy columns', 
         20,
       ).catch((err: unknown) => problems.push(String(err)));
       // Our children are reaped by node; wait for that so later scans do not see zombies.
-      await poll('holders lab zombies to be reaped', () => (tracked.some((t) => procStat(t.pid)?.start === t.start) ? undefined : true), 5000, 20).catch(() => undefined);
+      await poll('holders lab zombies to be reaped', () => (tracked.some((t) => procStat(t.pid)?.start === t.start) ? undefined : true), 5000, 20).catch(
+        () => undefined,
+      );
       for (const p of bindMounts) {
         if (!mounts().some((m) => m.mountPoint === p)) continue;
         const r = spawnSync('umount', [p], { encoding: 'utf8', timeout: 10_000 });
@@ -303,7 +321,9 @@ describe.skipIf(!live.ok)('live: namespace holders and lsns hierarchy columns', 
           problems.push(`rm -r ${dir}: ${String(err)}`);
         }
         const d = dir;
-        leftMounts = mounts().filter((m) => m.mountPoint === d || m.mountPoint.startsWith(`${d}/`)).map((m) => `${m.fstype} ${m.root} at ${m.mountPoint}`);
+        leftMounts = mounts()
+          .filter((m) => m.mountPoint === d || m.mountPoint.startsWith(`${d}/`))
+          .map((m) => `${m.fstype} ${m.root} at ${m.mountPoint}`);
       }
     } finally {
       process.off('exit', killOnExit);
@@ -315,7 +335,10 @@ describe.skipIf(!live.ok)('live: namespace holders and lsns hierarchy columns', 
       build?.remove();
     }
     expect(problems, 'holders lab teardown').toEqual([]);
-    expect(alive().map((t) => `${t.pid} (${t.what})`), 'lab processes left').toEqual([]);
+    expect(
+      alive().map((t) => `${t.pid} (${t.what})`),
+      'lab processes left',
+    ).toEqual([]);
     expect(leftMounts, `mounts left under ${dir}`).toEqual([]);
     if (dir) expect(fs.existsSync(dir), `${dir} removed`).toBe(false);
     expect(labLeft, 'lock lab processes and cgroups left after close').toEqual({ alive: [], cgroups: [] });
@@ -338,7 +361,10 @@ describe.skipIf(!live.ok)('live: namespace holders and lsns hierarchy columns', 
       expect(ns, `net:[${L.netA.inode}] listed`).toBeDefined();
       expect(ns!.pids).toEqual([]);
       expect(ns!.holders).toContainEqual({ kind: 'mount', path: L.netA.path, mntns: own.mnt, pid: expect.any(Number) });
-      expect(ns!.holders!.filter((h) => h.kind !== 'mount' || h.path !== L.netA.path), 'no holder but its mount').toEqual([]);
+      expect(
+        ns!.holders!.filter((h) => h.kind !== 'mount' || h.path !== L.netA.path),
+        'no holder but its mount',
+      ).toEqual([]);
     });
 
     it('lists the namespace held only by an fd, with no pids and the fd (as /proc/<holder>/fd/3 links it)', () => {
@@ -355,7 +381,10 @@ describe.skipIf(!live.ok)('live: namespace holders and lsns hierarchy columns', 
       expect(ns, `net:[${L.netB.inode}] listed`).toBeDefined();
       expect(ns!.pids).toEqual([L.netB.pid]);
       expect(ns!.holders).toContainEqual({ kind: 'mount', path: L.netB.path, mntns: own.mnt, pid: expect.any(Number) });
-      expect(ns!.holders!.filter((h) => h.kind !== 'mount'), 'no fd or *_for_children holder').toEqual([]);
+      expect(
+        ns!.holders!.filter((h) => h.kind !== 'mount'),
+        'no fd or *_for_children holder',
+      ).toEqual([]);
     });
 
     it('NSpid: the innermost sleep is pid 1 four levels down, as /proc/<pid>/status says', () => {
@@ -431,7 +460,12 @@ describe.skipIf(!live.ok)('live: namespace holders and lsns hierarchy columns', 
         if (theirs) expect(pick(theirs), `lsns ${key}`).toEqual({ nprocs: 0, pid: null });
         else console.log(`lsns does not list ${key} (held only by a ${holder.kind}), as lsns 2.38 does not`);
       }
-      expect(mine.get(`net:${L.netB.inode}`)?.holders, 'netB holders').toContainEqual({ kind: 'mount', path: L.netB.path, mntns: own.mnt, pid: expect.any(Number) });
+      expect(mine.get(`net:${L.netB.inode}`)?.holders, 'netB holders').toContainEqual({
+        kind: 'mount',
+        path: L.netB.path,
+        mntns: own.mnt,
+        pid: expect.any(Number),
+      });
     });
 
     it('ls PATH of a held-only namespace is its holder (the mount point, /proc/<pid>/fd/<fd>)', () => {
@@ -441,7 +475,7 @@ describe.skipIf(!live.ok)('live: namespace holders and lsns hierarchy columns', 
       expect(mine.get(`net:${L.netB.inode}`)?.path).toBe(`/proc/${L.netB.pid}/ns/net`);
     });
 
-    it('ls -J -o NS,TYPE,PNS,ONS,NSFS: wherever nsview gives a value it is lsns\'s; the lab\'s pid parents and netB\'s mount are given', async () => {
+    it("ls -J -o NS,TYPE,PNS,ONS,NSFS: wherever nsview gives a value it is lsns's; the lab's pid parents and netB's mount are given", async () => {
       const [n1, n2, n3] = L.pidns.inodes as [number, number, number];
       const counts = { both: 0, pns: 0, ons: 0, nsfs: 0, nullPns: 0, nullOns: 0 };
       await expectAgreement('nsview ls -J -o NS,TYPE,PNS,ONS,NSFS vs lsns', () => {
@@ -488,7 +522,9 @@ describe.skipIf(!live.ok)('live: namespace holders and lsns hierarchy columns', 
         if (f && f.nsfs !== null) problems.push(`fd-held namespace nsfs: nsview ${JSON.stringify(f.nsfs)}, expected null`);
         return problems;
       });
-      console.log(`PNS/ONS/NSFS: ${counts.both} namespaces in both; nsview gave pns ${counts.pns} (null ${counts.nullPns}), ons ${counts.ons} (null ${counts.nullOns}), nsfs ${counts.nsfs}; all equal to lsns`);
+      console.log(
+        `PNS/ONS/NSFS: ${counts.both} namespaces in both; nsview gave pns ${counts.pns} (null ${counts.nullPns}), ons ${counts.ons} (null ${counts.nullOns}), nsfs ${counts.nsfs}; all equal to lsns`,
+      );
       expect(counts.pns).toBeGreaterThanOrEqual(3);
     });
 

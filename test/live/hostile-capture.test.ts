@@ -18,7 +18,20 @@ import * as nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeScenarioCapture, listTree } from '../helpers/capture-dir.js';
-import { describeRun, parseStrace, plainEnv, rawControls, run, stackTrace, straceStatus, under, worldReadableBuild, workClock, type Build, type RunResult } from '../helpers/cli.js';
+import {
+  describeRun,
+  parseStrace,
+  plainEnv,
+  rawControls,
+  run,
+  stackTrace,
+  straceStatus,
+  under,
+  worldReadableBuild,
+  workClock,
+  type Build,
+  type RunResult,
+} from '../helpers/cli.js';
 import { which } from '../helpers/lab.js';
 
 const linux = process.platform === 'linux';
@@ -67,7 +80,7 @@ interface Case {
   errorBug?: Command[];
 }
 
-const all = <T,>(v: T): Record<Command, T> => ({ tree: v, ls: v, pods: v });
+const all = <T>(v: T): Record<Command, T> => ({ tree: v, ls: v, pods: v });
 
 /** `text` names `what` (a string it contains, or a pattern it matches). */
 function expectNames(text: string, what: string | RegExp, label: string): void {
@@ -105,7 +118,7 @@ describe.skipIf(!linux)('live: hostile capture directories', () => {
   const P = '/proc/5001';
   const CASES: Case[] = [
     {
-      name: 'file links out of the capture (5001\'s status → a marker file, cmdline → /etc/shadow, stat and cgroup → /etc/passwd)',
+      name: "file links out of the capture (5001's status → a marker file, cmdline → /etc/shadow, stat and cgroup → /etc/passwd)",
       make: (root, o) => {
         const links: Record<string, string> = { status: `${o}/status`, cmdline: '/etc/shadow', stat: '/etc/passwd', cgroup: '/etc/passwd' };
         for (const [f, to] of Object.entries(links)) {
@@ -116,7 +129,7 @@ describe.skipIf(!linux)('live: hostile capture directories', () => {
       },
     },
     {
-      name: 'sys/fs/cgroup is a link to the host\'s /sys/fs/cgroup',
+      name: "sys/fs/cgroup is a link to the host's /sys/fs/cgroup",
       make: (root) => {
         fs.rmSync(`${root}/sys/fs/cgroup`, { recursive: true });
         fs.symlinkSync('/sys/fs/cgroup', `${root}/sys/fs/cgroup`);
@@ -152,7 +165,7 @@ describe.skipIf(!linux)('live: hostile capture directories', () => {
       },
     },
     {
-      name: 'proc is a link to the host\'s /proc',
+      name: "proc is a link to the host's /proc",
       make: (root) => {
         fs.rmSync(`${root}/proc`, { recursive: true });
         fs.symlinkSync('/proc', `${root}/proc`);
@@ -162,7 +175,7 @@ describe.skipIf(!linux)('live: hostile capture directories', () => {
       error: all(/^nsview: cannot scan \/.*\/proc: link leads outside the root$/),
     },
     {
-      name: 'link loops (5001\'s files → l1 → l2 → l1) and cgroup directories linking to themselves and their parent',
+      name: "link loops (5001's files → l1 → l2 → l1) and cgroup directories linking to themselves and their parent",
       make: (root) => {
         const d = `${root}${P}`;
         fs.symlinkSync('l2', `${d}/l1`);
@@ -186,7 +199,7 @@ describe.skipIf(!linux)('live: hostile capture directories', () => {
       },
     },
     {
-      name: 'FIFOs for 5001\'s files and the root cgroup.procs (no writer: a blocking open would hang)',
+      name: "FIFOs for 5001's files and the root cgroup.procs (no writer: a blocking open would hang)",
       make: (root) => {
         const files = [`${P}/stat`, `${P}/status`, `${P}/cmdline`, `${P}/cgroup`, '/sys/fs/cgroup/cgroup.procs'];
         for (const f of files) {
@@ -270,7 +283,10 @@ describe.skipIf(!linux)('live: hostile capture directories', () => {
     const argv = [process.execPath, build.cli, cmd, '-v', '--root', root];
     if (!strace.path) return { r: await run(argv, { env: plainEnv(), timeoutMs: HANG_MS, cwd: tmp }), events: [] };
     const log = nodePath.join(tmp, `strace-${label}-${cmd}.txt`);
-    const r = await run([strace.path, '-f', '-qq', '-y', '-o', log, '-e', 'trace=?open,openat,?openat2,readlink,?readlinkat,?stat,?lstat,?newfstatat,?statx', ...argv], { env: plainEnv(), timeoutMs: HANG_MS, cwd: tmp });
+    const r = await run(
+      [strace.path, '-f', '-qq', '-y', '-o', log, '-e', 'trace=?open,openat,?openat2,readlink,?readlinkat,?stat,?lstat,?newfstatat,?statx', ...argv],
+      { env: plainEnv(), timeoutMs: HANG_MS, cwd: tmp },
+    );
     const events = fs.existsSync(log) ? parseStrace(fs.readFileSync(log, 'utf8')) : [];
     fs.rmSync(log, { force: true });
     return { r: { ...r, argv }, events };
@@ -367,12 +383,16 @@ describe.skipIf(!linux)('live: hostile capture directories', () => {
       for (const l of lines) expect(l, `every stderr line is nsview's own: ${describeRun(r)}`).toMatch(/^nsview: \S/);
       // A damaged path the run touched is named (strace tells which it touched; without strace, one named or none).
       const named = (damage.get(name) ?? []).filter((d) => d.named !== false);
-      const says = (d: Damage): boolean => (typeof (d.as ?? d.path) === 'string' ? r.stderr.includes((d.as ?? d.path) as string) : (d.as as RegExp).test(r.stderr));
+      const says = (d: Damage): boolean =>
+        typeof (d.as ?? d.path) === 'string' ? r.stderr.includes((d.as ?? d.path) as string) : (d.as as RegExp).test(r.stderr);
       if (strace.path) {
         const root = rootOf(c());
         const touched = named.filter((d) => events.some((e) => under(e.path, `${root}${d.path}`)));
         const unnamed = touched.filter((d) => !says(d));
-        expect(unnamed.map((d) => d.path), `damaged paths read but not named: ${describeRun(r)}`).toEqual([]);
+        expect(
+          unnamed.map((d) => d.path),
+          `damaged paths read but not named: ${describeRun(r)}`,
+        ).toEqual([]);
       } else if (r.stderr !== '' && named.length) {
         expect(named.some(says), `stderr names one of ${named.map((d) => d.path).join(', ')}: ${describeRun(r)}`).toBe(true);
       }
@@ -399,23 +419,35 @@ describe.skipIf(!linux)('live: hostile capture directories', () => {
       });
     }
 
-    (strace.path ? it : it.skip)(`the damage is read at all: some command touches each damaged path${strace.path ? '' : ` (skipped: ${strace.reason})`}`, () => {
-      const root = rootOf(c());
-      const paths = (damage.get(name) ?? []).filter((d) => d.named !== false).map((d) => d.path);
-      const touched = paths.filter((p) => COMMANDS.some((cmd) => results.get(cmd)!.events.some((e) => under(e.path, `${root}${p}`))));
-      figures.push(`${name}: ${touched.length} of ${paths.length} damaged paths read by tree, ls or pods`);
-      expect(touched.length > 0 || paths.length === 0, `none of ${paths.join(', ')} read`).toBe(true);
-    });
+    (strace.path ? it : it.skip)(
+      `the damage is read at all: some command touches each damaged path${strace.path ? '' : ` (skipped: ${strace.reason})`}`,
+      () => {
+        const root = rootOf(c());
+        const paths = (damage.get(name) ?? []).filter((d) => d.named !== false).map((d) => d.path);
+        const touched = paths.filter((p) => COMMANDS.some((cmd) => results.get(cmd)!.events.some((e) => under(e.path, `${root}${p}`))));
+        figures.push(`${name}: ${touched.length} of ${paths.length} damaged paths read by tree, ls or pods`);
+        expect(touched.length > 0 || paths.length === 0, `none of ${paths.join(', ')} read`).toBe(true);
+      },
+    );
 
     if (name.startsWith('file links out')) {
-      (strace.path ? it : it.skip)(`the strace check catches a read outside: cat following the same link is flagged${strace.path ? '' : ` (skipped: ${strace.reason})`}`, async () => {
-        const root = rootOf(c());
-        const log = nodePath.join(tmp, 'strace-cat.txt');
-        const r = await run([strace.path as string, '-f', '-qq', '-y', '-o', log, '-e', 'trace=?open,openat,?openat2,readlink,?readlinkat', 'cat', `${root}/proc/5001/status`], { cwd: tmp });
-        expect(r.stdout).toContain(marker);
-        const flagged = outside(parseStrace(fs.readFileSync(log, 'utf8')), root);
-        expect(flagged.some((f) => f.includes(`lands on ${fs.realpathSync(out)}/status`)), flagged.join('\n')).toBe(true);
-      });
+      (strace.path ? it : it.skip)(
+        `the strace check catches a read outside: cat following the same link is flagged${strace.path ? '' : ` (skipped: ${strace.reason})`}`,
+        async () => {
+          const root = rootOf(c());
+          const log = nodePath.join(tmp, 'strace-cat.txt');
+          const r = await run(
+            [strace.path as string, '-f', '-qq', '-y', '-o', log, '-e', 'trace=?open,openat,?openat2,readlink,?readlinkat', 'cat', `${root}/proc/5001/status`],
+            { cwd: tmp },
+          );
+          expect(r.stdout).toContain(marker);
+          const flagged = outside(parseStrace(fs.readFileSync(log, 'utf8')), root);
+          expect(
+            flagged.some((f) => f.includes(`lands on ${fs.realpathSync(out)}/status`)),
+            flagged.join('\n'),
+          ).toBe(true);
+        },
+      );
     }
 
     it('the marker placed outside the capture never shows on stdout or stderr', () => {

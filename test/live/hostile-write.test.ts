@@ -26,7 +26,21 @@ import * as nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeScenarioCapture } from '../helpers/capture-dir.js';
-import { describeRun, parseStrace, plainEnv, run, stackTrace, straceStatus, under, worldReadableBuild, workClock, WRITE_FLAGS, type Build, type FileEvent, type RunResult } from '../helpers/cli.js';
+import {
+  describeRun,
+  parseStrace,
+  plainEnv,
+  run,
+  stackTrace,
+  straceStatus,
+  under,
+  worldReadableBuild,
+  workClock,
+  WRITE_FLAGS,
+  type Build,
+  type FileEvent,
+  type RunResult,
+} from '../helpers/cli.js';
 import { cgroupHierarchies, liveStatus, which } from '../helpers/lab.js';
 
 const live = liveStatus(['mount', 'chattr']);
@@ -44,9 +58,35 @@ if (!live.ok) {
 if (live.ok && !strace.path) console.warn(`hostile writes: no strace check: ${strace.reason}`);
 
 const TRACE = [
-  '?open', 'openat', '?openat2', '?creat', 'readlink', '?readlinkat', '?mkdir', 'mkdirat', '?rmdir', '?unlink', 'unlinkat', '?rename', '?renameat',
-  '?renameat2', '?link', '?linkat', '?symlink', 'symlinkat', '?truncate', '?ftruncate', 'write', '?pwrite64', '?writev', '?pwritev', '?pwritev2',
-  '?chmod', '?fchmod', '?fchmodat', '?utimensat',
+  '?open',
+  'openat',
+  '?openat2',
+  '?creat',
+  'readlink',
+  '?readlinkat',
+  '?mkdir',
+  'mkdirat',
+  '?rmdir',
+  '?unlink',
+  'unlinkat',
+  '?rename',
+  '?renameat',
+  '?renameat2',
+  '?link',
+  '?linkat',
+  '?symlink',
+  'symlinkat',
+  '?truncate',
+  '?ftruncate',
+  'write',
+  '?pwrite64',
+  '?writev',
+  '?pwritev',
+  '?pwritev2',
+  '?chmod',
+  '?fchmod',
+  '?fchmodat',
+  '?utimensat',
 ].join(',');
 const OPEN = /^(open|openat|openat2|creat)$/;
 const FD_WRITE = /^(write|pwrite64|writev|pwritev2?|ftruncate|fchmod)$/;
@@ -230,7 +270,10 @@ describe.skipIf(!live.ok)('live: hostile writes (capture, snapshot -o, --from)',
       fs.writeFileSync(nodePath.join(root, t, 'cgroup.procs'), '');
     }
     // Each a hierarchy of its own (a named one), so none hides another.
-    fs.appendFileSync(nodePath.join(root, 'proc/self/mountinfo'), points.map((p, i) => `${90 + i} 23 0:${90 + i} / ${p} rw,relatime - cgroup cgroup rw,name=${tag}-${i}\n`).join(''));
+    fs.appendFileSync(
+      nodePath.join(root, 'proc/self/mountinfo'),
+      points.map((p, i) => `${90 + i} 23 0:${90 + i} / ${p} rw,relatime - cgroup cgroup rw,name=${tag}-${i}\n`).join(''),
+    );
 
     const { r, events } = await nsview(['capture', '-v', '--root', root, dest], 'hostile');
     expect(fs.existsSync(cgA) || fs.existsSync(cgB), `a cgroup was made in ${hierarchy}`).toBe(false);
@@ -248,41 +291,77 @@ describe.skipIf(!live.ok)('live: hostile writes (capture, snapshot -o, --from)',
     expect(readsOutside(events, [fs.realpathSync(root), ...inside], baseline, allowed), 'opens outside the root and the destination').toEqual([]);
     const creates = events.filter((e) => OPEN.test(e.syscall) && /\bO_CREAT\b/.test(e.flags ?? ''));
     expect(creates.length, 'strace saw the files created').toBeGreaterThan(10);
-    expect(creates.filter((e) => !/\bO_EXCL\b/.test(e.flags ?? '') || !/\bO_NOFOLLOW\b/.test(e.flags ?? '')).map((e) => e.line), 'files created without O_EXCL|O_NOFOLLOW').toEqual([]);
+    expect(
+      creates.filter((e) => !/\bO_EXCL\b/.test(e.flags ?? '') || !/\bO_NOFOLLOW\b/.test(e.flags ?? '')).map((e) => e.line),
+      'files created without O_EXCL|O_NOFOLLOW',
+    ).toEqual([]);
     figures.push(`strace: ${events.length} calls, ${creates.length} files created O_CREAT|O_EXCL|O_NOFOLLOW, all in the destination`);
   });
 
-  (strace.path ? it : it.skip)(`the strace check has teeth: a shell writing through a link in a directory is flagged where it lands${strace.path ? '' : ` (skipped: ${strace.reason})`}`, async () => {
-    const dir = nodePath.join(tmp, 'control');
-    const away = nodePath.join(tmp, 'control-away');
-    fs.mkdirSync(dir);
-    fs.mkdirSync(away);
-    fs.symlinkSync(away, nodePath.join(dir, 'link'));
-    const log = nodePath.join(tmp, 'strace-control.txt');
-    const r = await run([strace.path as string, '-f', '-qq', '-y', '-o', log, '-e', `trace=${TRACE}`, 'sh', '-c', `echo x >'${dir}/link/file'; mkdir '${dir}/link/sub'`], { cwd: tmp });
-    expect(r.status, describeRun(r)).toBe(0);
-    const flagged = writesOutside(parseStrace(fs.readFileSync(log, 'utf8')), [dir]);
-    expect(flagged.some((f) => f.includes(`lands on ${away}/file`)), flagged.join('\n')).toBe(true);
-    expect(flagged.some((f) => f.includes(`lands on ${away}/sub`)), flagged.join('\n')).toBe(true);
-  });
+  (strace.path ? it : it.skip)(
+    `the strace check has teeth: a shell writing through a link in a directory is flagged where it lands${strace.path ? '' : ` (skipped: ${strace.reason})`}`,
+    async () => {
+      const dir = nodePath.join(tmp, 'control');
+      const away = nodePath.join(tmp, 'control-away');
+      fs.mkdirSync(dir);
+      fs.mkdirSync(away);
+      fs.symlinkSync(away, nodePath.join(dir, 'link'));
+      const log = nodePath.join(tmp, 'strace-control.txt');
+      const r = await run(
+        [strace.path as string, '-f', '-qq', '-y', '-o', log, '-e', `trace=${TRACE}`, 'sh', '-c', `echo x >'${dir}/link/file'; mkdir '${dir}/link/sub'`],
+        { cwd: tmp },
+      );
+      expect(r.status, describeRun(r)).toBe(0);
+      const flagged = writesOutside(parseStrace(fs.readFileSync(log, 'utf8')), [dir]);
+      expect(
+        flagged.some((f) => f.includes(`lands on ${away}/file`)),
+        flagged.join('\n'),
+      ).toBe(true);
+      expect(
+        flagged.some((f) => f.includes(`lands on ${away}/sub`)),
+        flagged.join('\n'),
+      ).toBe(true);
+    },
+  );
 
-  (strace.path ? it : it.skip)(`a link planted in the destination during the run (a process directory swapped for a link): one line, nothing written where it points${strace.path ? '' : ` (skipped: ${strace.reason})`}`, async () => {
-    const dest = nodePath.join(tmp, 'planted-dest');
-    const victim = nodePath.join(tmp, 'victim');
-    fs.mkdirSync(victim);
-    const dir = `${dest}/proc/5001`;
-    // strace holds nsview's mkdir of proc/5001 for 1.5 s after the kernel made it; meanwhile the
-    // watcher moves the directory away and puts a link to the victim in its place.
-    const log = nodePath.join(tmp, 'strace-planted.txt');
-    const argv = [strace.path as string, '-f', '-qq', '-o', log, '-P', dir, '-e', 'trace=mkdir,mkdirat', '-e', 'inject=mkdir,mkdirat:delay_exit=1500000', process.execPath, build.cli, 'capture', '--root', clean, dest];
-    const watch = `while [ ! -d '${dir}' ]; do sleep 0.01; done; mv '${dir}' '${dir}.moved'; ln -s '${victim}' '${dir}'`;
-    const [r, w] = await Promise.all([run(argv, { env: plainEnv(), timeoutMs: HANG_MS, cwd: tmp }), run(['sh', '-c', watch], { timeoutMs: HANG_MS })]);
-    expect(w.status, `the watcher swapped ${dir}: ${describeRun(w)}`).toBe(0);
-    expect(fs.readFileSync(log, 'utf8'), 'strace held the mkdir').toContain('(DELAYED)');
-    expect(fs.readdirSync(victim), 'written through the planted link').toEqual([]);
-    expectOneLineError({ ...r, argv: argv.slice(-5) }, 1, `nsview: ${dir}: became a link or a file during the capture`);
-    figures.push(`planted link: exit ${r.status} in ${r.ms} ms`);
-  });
+  (strace.path ? it : it.skip)(
+    `a link planted in the destination during the run (a process directory swapped for a link): one line, nothing written where it points${strace.path ? '' : ` (skipped: ${strace.reason})`}`,
+    async () => {
+      const dest = nodePath.join(tmp, 'planted-dest');
+      const victim = nodePath.join(tmp, 'victim');
+      fs.mkdirSync(victim);
+      const dir = `${dest}/proc/5001`;
+      // strace holds nsview's mkdir of proc/5001 for 1.5 s after the kernel made it; meanwhile the
+      // watcher moves the directory away and puts a link to the victim in its place.
+      const log = nodePath.join(tmp, 'strace-planted.txt');
+      const argv = [
+        strace.path as string,
+        '-f',
+        '-qq',
+        '-o',
+        log,
+        '-P',
+        dir,
+        '-e',
+        'trace=mkdir,mkdirat',
+        '-e',
+        'inject=mkdir,mkdirat:delay_exit=1500000',
+        process.execPath,
+        build.cli,
+        'capture',
+        '--root',
+        clean,
+        dest,
+      ];
+      const watch = `while [ ! -d '${dir}' ]; do sleep 0.01; done; mv '${dir}' '${dir}.moved'; ln -s '${victim}' '${dir}'`;
+      const [r, w] = await Promise.all([run(argv, { env: plainEnv(), timeoutMs: HANG_MS, cwd: tmp }), run(['sh', '-c', watch], { timeoutMs: HANG_MS })]);
+      expect(w.status, `the watcher swapped ${dir}: ${describeRun(w)}`).toBe(0);
+      expect(fs.readFileSync(log, 'utf8'), 'strace held the mkdir').toContain('(DELAYED)');
+      expect(fs.readdirSync(victim), 'written through the planted link').toEqual([]);
+      expectOneLineError({ ...r, argv: argv.slice(-5) }, 1, `nsview: ${dir}: became a link or a file during the capture`);
+      figures.push(`planted link: exit ${r.status} in ${r.ms} ms`);
+    },
+  );
 
   it('a destination under /proc ends at once with one line (it used to loop for ever)', async () => {
     const { r } = await nsview(['capture', '--root', clean, `/proc/${tag}/capture`], 'proc', false);
@@ -300,33 +379,49 @@ describe.skipIf(!live.ok)('live: hostile writes (capture, snapshot -o, --from)',
   });
 
   it('ENOSPC (a 64 KiB tmpfs): one line naming the file, exit 1, the partial capture removed; strace: nothing written outside it', async () => {
-    const { r, out } = await inMountNs('enospc', `
+    const { r, out } = await inMountNs(
+      'enospc',
+      `
       mount -t tmpfs -o size=64k nsview-full "$MNT"
       rc=0; if [ -n "$STRACE" ]; then "$STRACE" -f -qq -y -o "$OUT/strace" -e trace="$TRACE" $CLI capture --root "$CLEAN" "$MNT/capture" 2>"$OUT/err" || rc=$?
       else $CLI capture --root "$CLEAN" "$MNT/capture" 2>"$OUT/err" || rc=$?; fi
-      echo $rc >"$OUT/rc"; ls -A "$MNT" >"$OUT/ls"`);
+      echo $rc >"$OUT/rc"; ls -A "$MNT" >"$OUT/ls"`,
+    );
     expect(r.status, describeRun(r)).toBe(0);
     expect(out('rc').trim(), out('err')).toBe('1');
-    expect(out('err')).toMatch(new RegExp(`^nsview: cannot write ${tmp}/mnt-enospc/capture/\\S+: no space left on device \\(ENOSPC\\); removed the partial capture ${tmp}/mnt-enospc/capture\\n$`));
+    expect(out('err')).toMatch(
+      new RegExp(
+        `^nsview: cannot write ${tmp}/mnt-enospc/capture/\\S+: no space left on device \\(ENOSPC\\); removed the partial capture ${tmp}/mnt-enospc/capture\\n$`,
+      ),
+    );
     expect(out('ls'), 'left on the full file system').toBe('');
     if (strace.path) {
       const events = parseStrace(out('strace'));
       expect(events.length).toBeGreaterThan(0);
       // The tmpfs is gone now: resolve by the path under the mount point, which is a plain directory.
-      expect(writesOutside(events, [`${tmp}/mnt-enospc/capture`, `${tmp}/out-enospc/err`]), 'writes outside the destination (and the file stderr went to)').toEqual([]);
-      expect(events.some((e) => /^(unlink|unlinkat|rmdir)$/.test(e.syscall)), 'it removed what it wrote').toBe(true);
+      expect(
+        writesOutside(events, [`${tmp}/mnt-enospc/capture`, `${tmp}/out-enospc/err`]),
+        'writes outside the destination (and the file stderr went to)',
+      ).toEqual([]);
+      expect(
+        events.some((e) => /^(unlink|unlinkat|rmdir)$/.test(e.syscall)),
+        'it removed what it wrote',
+      ).toBe(true);
     }
     figures.push(`ENOSPC: ${out('err').trim()}`);
   });
 
   it('EROFS (a read-only tmpfs) and EPERM (an immutable directory): one line naming the path, exit 1, nothing left', async () => {
-    const { r, out } = await inMountNs('erofs', `
+    const { r, out } = await inMountNs(
+      'erofs',
+      `
       mount -t tmpfs -o size=1m nsview-rw "$MNT"
       mkdir "$MNT/locked" "$MNT/ro"; chattr +i "$MNT/locked"
       mount -t tmpfs -o ro,size=64k nsview-ro "$MNT/ro"
       rc=0; $CLI capture --root "$CLEAN" "$MNT/ro/capture" 2>"$OUT/err-ro" || rc=$?; echo $rc >"$OUT/rc-ro"
       rc=0; $CLI capture --root "$CLEAN" "$MNT/locked/capture" 2>"$OUT/err-perm" || rc=$?; echo $rc >"$OUT/rc-perm"
-      ls -A "$MNT/ro" >"$OUT/ls-ro"; ls -A "$MNT/locked" >"$OUT/ls-perm"; chattr -i "$MNT/locked"`);
+      ls -A "$MNT/ro" >"$OUT/ls-ro"; ls -A "$MNT/locked" >"$OUT/ls-perm"; chattr -i "$MNT/locked"`,
+    );
     expect(r.status, describeRun(r)).toBe(0);
     const m = `${tmp}/mnt-erofs`;
     expect(out('rc-ro').trim(), out('err-ro')).toBe('1');
@@ -337,13 +432,16 @@ describe.skipIf(!live.ok)('live: hostile writes (capture, snapshot -o, --from)',
   });
 
   it('snapshot -o on a full tmpfs: no truncated file, no temporary file, an old snapshot whole', async () => {
-    const { r, out } = await inMountNs('snap', `
+    const { r, out } = await inMountNs(
+      'snap',
+      `
       mount -t tmpfs -o size=64k nsview-snap "$MNT"
       echo old >"$MNT/old.json"
       head -c 53248 /dev/zero >"$MNT/filler" || true
       rc=0; $CLI snapshot --root "$CLEAN" -o "$MNT/new.json" 2>"$OUT/err-new" || rc=$?; echo $rc >"$OUT/rc-new"
       rc=0; $CLI snapshot --root "$CLEAN" -o "$MNT/old.json" 2>"$OUT/err-old" || rc=$?; echo $rc >"$OUT/rc-old"
-      ls -A "$MNT" >"$OUT/ls"; cat "$MNT/old.json" >"$OUT/old"`);
+      ls -A "$MNT" >"$OUT/ls"; cat "$MNT/old.json" >"$OUT/old"`,
+    );
     expect(r.status, describeRun(r)).toBe(0);
     const m = `${tmp}/mnt-snap`;
     expect(out('rc-new').trim(), out('err-new')).toBe('1');
@@ -357,7 +455,11 @@ describe.skipIf(!live.ok)('live: hostile writes (capture, snapshot -o, --from)',
   it('--from /dev/zero is refused at the snapshot budget, in time (it used to read until memory ran out)', async () => {
     expect(which('sh')).toBeDefined();
     // A cap on address space, so an nsview that reads without end fails instead of starving the machine.
-    const r = await run(['sh', '-c', `ulimit -v 4000000; exec "${process.execPath}" "${build.cli}" pods --from /dev/zero`], { env: plainEnv(), timeoutMs: HANG_MS, cwd: tmp });
+    const r = await run(['sh', '-c', `ulimit -v 4000000; exec "${process.execPath}" "${build.cli}" pods --from /dev/zero`], {
+      env: plainEnv(),
+      timeoutMs: HANG_MS,
+      cwd: tmp,
+    });
     expectOneLineError(r, 1, 'nsview: /dev/zero: too large for a snapshot (more than 128 MiB read from a stream; a snapshot is at most 128 MiB)');
     figures.push(`--from /dev/zero: exit ${r.status} in ${r.ms} ms`);
   });

@@ -13,7 +13,19 @@ import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeRun, plainEnv, rawControls, realCmdline, realComm, run, stackTrace, worldReadableBuild, workClock, type Build, type RunResult } from '../helpers/cli.js';
+import {
+  describeRun,
+  plainEnv,
+  rawControls,
+  realCmdline,
+  realComm,
+  run,
+  stackTrace,
+  worldReadableBuild,
+  workClock,
+  type Build,
+  type RunResult,
+} from '../helpers/cli.js';
 import { Lab, liveStatus, nsInode, poll, procStat, removeCgroupDir, type LabHierarchy, type LabPod, closeLab } from '../helpers/lab.js';
 
 const live = liveStatus(['lsns']);
@@ -63,7 +75,9 @@ function expectContains(out: string, needle: string, what: string): void {
   const cut = (s: string): string => (s.length > 160 ? `${s.slice(0, 160)}…` : s);
   expect.fail(
     `${what}: output lacks ${JSON.stringify(cut(needle))} (${needle.length} chars); the first ${lo} chars match` +
-      (lo > 0 ? ` and are followed by ${JSON.stringify(cut(out.slice(at + lo, at + lo + 80)))} instead of ${JSON.stringify(cut(needle.slice(lo, lo + 80)))}` : ''),
+      (lo > 0
+        ? ` and are followed by ${JSON.stringify(cut(out.slice(at + lo, at + lo + 80)))} instead of ${JSON.stringify(cut(needle.slice(lo, lo + 80)))}`
+        : ''),
   );
 }
 
@@ -109,7 +123,8 @@ describe.skipIf(!live.ok)('live: hostile process and cgroup names in every view'
         made.push(dir);
         if (h.version === 1) {
           for (const f of ['cpuset.cpus', 'cpuset.mems']) {
-            if (fs.existsSync(`${dir}/${f}`) && fs.readFileSync(`${dir}/${f}`, 'utf8').trim() === '') fs.writeFileSync(`${dir}/${f}`, fs.readFileSync(`${parent}/${f}`, 'utf8').trim());
+            if (fs.existsSync(`${dir}/${f}`) && fs.readFileSync(`${dir}/${f}`, 'utf8').trim() === '')
+              fs.writeFileSync(`${dir}/${f}`, fs.readFileSync(`${parent}/${f}`, 'utf8').trim());
           }
         }
       }
@@ -125,7 +140,12 @@ describe.skipIf(!live.ok)('live: hostile process and cgroup names in every view'
    * pipe, so it exits when we close it, or an exec). Waits until it is in
    * place with the name `comm` (raw bytes, decoded).
    */
-  async function start(name: Hostile['name'], cgroup: string, wrap: string[], opts: { comm?: string; tail: string; args: string[]; inArgs: number; inComm: number }): Promise<Hostile> {
+  async function start(
+    name: Hostile['name'],
+    cgroup: string,
+    wrap: string[],
+    opts: { comm?: string; tail: string; args: string[]; inArgs: number; inComm: number },
+  ): Promise<Hostile> {
     const setComm = opts.comm ? 'printf "$HOSTILE_COMM" > /proc/$$/comm || exit 96; ' : '';
     const script = `IFS='\n'; for f in $HOSTILE_PROCS; do echo 0 > "$f" || exit 97; done; ${setComm}${opts.tail}`;
     const argv = [...wrap, 'bash', '-c', script, ...opts.args];
@@ -141,7 +161,8 @@ describe.skipIf(!live.ok)('live: hostile process and cgroup names in every view'
     const st = await poll(
       `hostile process ${name} in ${JSON.stringify(cgroup)}`,
       (s) => {
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`hostile ${name}: ${argv.slice(0, 6).join(' ')}… exited ${child.exitCode ?? child.signalCode}: ${err}`);
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error(`hostile ${name}: ${argv.slice(0, 6).join(' ')}… exited ${child.exitCode ?? child.signalCode}: ${err}`);
         const p = procStat(pid);
         let lines: string[];
         try {
@@ -163,7 +184,18 @@ describe.skipIf(!live.ok)('live: hostile process and cgroup names in every view'
       15_000,
     );
     const cmdline = realCmdline(pid);
-    const h: Hostile = { name, child, pid, start: st?.start ?? 0, cgroup, cmdline, comm: realComm(pid), command: cmdline.join(' '), inArgs: opts.inArgs, inComm: opts.inComm };
+    const h: Hostile = {
+      name,
+      child,
+      pid,
+      start: st?.start ?? 0,
+      cgroup,
+      cmdline,
+      comm: realComm(pid),
+      command: cmdline.join(' '),
+      inArgs: opts.inArgs,
+      inComm: opts.inComm,
+    };
     procs.push(h);
     return h;
   }
@@ -176,13 +208,18 @@ describe.skipIf(!live.ok)('live: hostile process and cgroup names in every view'
     pod = await lab.pod({ layout: 'containerd', qos: 'burstable', containers: [{}] });
     const container = pod.containers[0]!;
     // A: in the lab pod's container (its cgroup, the sandbox's net and ipc), with a uts namespace of its own.
-    await start('A', container.cgroup, ['setpriv', '--pdeathsig', 'KILL', 'nsenter', '-t', String(pod.sandbox.mainPid), '--net', '--ipc', '--', 'unshare', '--uts', '--'], {
-      comm: A_COMM,
-      tail: 'read -r _',
-      args: A_ARGS,
-      inArgs: A_ARGS.length - 1, // every argument but the first; the empty one makes two NULs in a row
-      inComm: 1,
-    });
+    await start(
+      'A',
+      container.cgroup,
+      ['setpriv', '--pdeathsig', 'KILL', 'nsenter', '-t', String(pod.sandbox.mainPid), '--net', '--ipc', '--', 'unshare', '--uts', '--'],
+      {
+        comm: A_COMM,
+        tail: 'read -r _',
+        args: A_ARGS,
+        inArgs: A_ARGS.length - 1, // every argument but the first; the empty one makes two NULs in a row
+        inComm: 1,
+      },
+    );
     // B and C: two Docker-like containers (64-hex ids) under the hostile cgroup, sharing B's net and ipc: an inferred pod named EVIL.
     top = `/nsview-hostile-${randomBytes(4).toString('hex')}`;
     ids = [randomBytes(32).toString('hex'), randomBytes(32).toString('hex')];
@@ -195,12 +232,17 @@ describe.skipIf(!live.ok)('live: hostile process and cgroup names in every view'
       inArgs: 1,
       inComm: 1,
     });
-    await start('C', `${top}/${EVIL}/${ids[1]}`, ['setpriv', '--pdeathsig', 'KILL', 'nsenter', '-t', String(b.pid), '--net', '--ipc', '--', 'unshare', '--uts', '--'], {
-      tail: `exec -a "$(printf '${C_ARGV0}')" cat`,
-      args: [],
-      inArgs: 1,
-      inComm: 0,
-    });
+    await start(
+      'C',
+      `${top}/${EVIL}/${ids[1]}`,
+      ['setpriv', '--pdeathsig', 'KILL', 'nsenter', '-t', String(b.pid), '--net', '--ipc', '--', 'unshare', '--uts', '--'],
+      {
+        tail: `exec -a "$(printf '${C_ARGV0}')" cat`,
+        args: [],
+        inArgs: 1,
+        inComm: 0,
+      },
+    );
     snapshotFile = nodePath.join(tmp, 'snap.json');
   }, 300_000);
 
@@ -227,7 +269,10 @@ describe.skipIf(!live.ok)('live: hostile process and cgroup names in every view'
       }
       expect(await closeLab(lab), 'lab processes and cgroups left after close').toEqual({ alive: [], cgroups: [] });
       expect(errors, 'hostile processes and cgroups left behind').toEqual([]);
-      expect(made.filter((d) => fs.existsSync(d)), 'hostile cgroups left').toEqual([]);
+      expect(
+        made.filter((d) => fs.existsSync(d)),
+        'hostile cgroups left',
+      ).toEqual([]);
     } finally {
       build?.remove();
       if (clock) console.log(clock.report('hostile.test.ts'));
@@ -337,7 +382,11 @@ describe.skipIf(!live.ok)('live: hostile process and cgroup names in every view'
         // lsns cuts a command line at 8191 bytes; nsview keeps it whole.
         const lc = o?.command ?? '';
         if (Buffer.byteLength(lc) >= 8000) expect(r.command?.startsWith(lc.slice(0, -1)), `${p.name}: lsns's cut command is a prefix of nsview's`).toBe(true);
-        else expect(r.command === lc, `${p.name} ${r.type}: nsview ls -J ${JSON.stringify(r.command?.slice(0, 200))} vs lsns -J -l ${JSON.stringify(lc.slice(0, 200))}`).toBe(true);
+        else
+          expect(
+            r.command === lc,
+            `${p.name} ${r.type}: nsview ls -J ${JSON.stringify(r.command?.slice(0, 200))} vs lsns -J -l ${JSON.stringify(lc.slice(0, 200))}`,
+          ).toBe(true);
       }
     }
     counted('ls -J', { commands: procs });
@@ -386,7 +435,10 @@ describe.skipIf(!live.ok)('live: hostile process and cgroup names in every view'
       const j = JSON.parse(clean(await cli('inspect', '--json', String(p.pid)))) as { command: string; comm: string; cgroups: Array<{ path: string }> };
       expect(j.command === p.command, `${p.name}: command ${JSON.stringify(j.command.slice(0, 200))}…`).toBe(true);
       expect(j.comm, p.name).toBe(p.comm);
-      expect(j.cgroups.map((c) => c.path), p.name).toContain(p.cgroup);
+      expect(
+        j.cgroups.map((c) => c.path),
+        p.name,
+      ).toContain(p.cgroup);
     }
     counted('inspect --json', { commands: procs, comms: procs, cgroup: true });
   });
@@ -404,7 +456,11 @@ describe.skipIf(!live.ok)('live: hostile process and cgroup names in every view'
 
   it('diff --json: kernel names, pod name and cgroup paths decode to the real ones', async () => {
     const [a, b, c] = [by('A'), by('B'), by('C')];
-    const d = JSON.parse(clean(await cli('diff', '--json', String(a.pid), String(b.pid)))) as { a: { comm: string }; b: { comm: string }; cgroups: Array<{ a: string | null; b: string | null }> };
+    const d = JSON.parse(clean(await cli('diff', '--json', String(a.pid), String(b.pid)))) as {
+      a: { comm: string };
+      b: { comm: string };
+      cgroups: Array<{ a: string | null; b: string | null }>;
+    };
     expect([d.a.comm, d.b.comm]).toEqual([a.comm, b.comm]);
     expect(d.cgroups.some((x) => x.a === a.cgroup && x.b === b.cgroup)).toBe(true);
     const e = JSON.parse(clean(await cli('diff', '--json', String(b.pid), String(c.pid)))) as { a: { pod: { name: string | null } | null }; relation: string };
@@ -429,7 +485,7 @@ describe.skipIf(!live.ok)('live: hostile process and cgroup names in every view'
     counted('tree -l --from <snapshot>', { commands: procs, cgroup: true });
   });
 
-  it('tree --color: only nsview\'s own colour sequences are raw; the hostile ones stay escaped', async () => {
+  it("tree --color: only nsview's own colour sequences are raw; the hostile ones stay escaped", async () => {
     const env = plainEnv();
     delete env.NO_COLOR;
     const r = await run([process.execPath, build.cli, 'tree', '-l', '--color'], { env, timeoutMs: 30_000 });

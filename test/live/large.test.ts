@@ -59,11 +59,13 @@ describe.skipIf(!live.ok)('live: a node with a cgroup of thousands of processes 
     const required = labPlacement([pod]);
     await expectAgreement('nsview tree vs systemd-cgls', () => compareTree(cli('tree', '-a', '-k', '-l'), [], required));
     if (lab.hierarchies.some((h) => h.key === 'memory')) {
-      await expectAgreement('nsview tree -c memory vs systemd-cgls memory', () => compareTree(cli('tree', '-c', 'memory', '-a', '-k', '-l'), ['memory'], required));
+      await expectAgreement('nsview tree -c memory vs systemd-cgls memory', () =>
+        compareTree(cli('tree', '-c', 'memory', '-a', '-k', '-l'), ['memory'], required),
+      );
     }
   });
 
-  it('nsview pods --json lists all the container\'s processes', () => {
+  it("nsview pods --json lists all the container's processes", () => {
     const pods = (JSON.parse(runCli(cli('pods', '--json')).stdout) as { pods: PodJson[] }).pods;
     const mine = pods.find((p) => p.uid === pod.uid);
     expect(mine?.containers.find((c) => c.id === big().id)?.pids).toEqual(big().pids);
@@ -80,9 +82,18 @@ describe.skipIf(!live.ok)('live: a node with a cgroup of thousands of processes 
     const dest = `${buildDir}/capture`;
     runCli(cli('capture', dest));
     const procs = fs.readFileSync(`${dest}${lab.hierarchies[0]!.mountPoint}${big().cgroup}/cgroup.procs`, 'utf8');
-    expect(procs.split('\n').filter(Boolean).map(Number).sort((a, b) => a - b)).toEqual(big().pids);
+    expect(
+      procs
+        .split('\n')
+        .filter(Boolean)
+        .map(Number)
+        .sort((a, b) => a - b),
+    ).toEqual(big().pids);
     expect(fs.readFileSync(`${dest}/proc/self/mountinfo`, 'utf8')).toBe(fs.readFileSync('/proc/self/mountinfo', 'utf8'));
-    for (const args of [['tree', '-a', '-k', '-l'], ['tree', '-c', 'memory', '-a', '-k', '-l']]) {
+    for (const args of [
+      ['tree', '-a', '-k', '-l'],
+      ['tree', '-c', 'memory', '-a', '-k', '-l'],
+    ]) {
       const text = runCli(cli(...args, '--root', dest)).stdout;
       const listed = big().pids.filter((pid) => new RegExp(`[─ ]${pid} `).test(text));
       expect(listed.length, `nsview ${args.join(' ')} --root lists the container's pids`).toBe(BIG);
@@ -97,7 +108,9 @@ describe.skipIf(!live.ok)('live: a node with a cgroup of thousands of processes 
     const wrap = (): string[] => ['nsenter', '-t', String(mnt.pid), '-m'];
 
     it('nsview tree agrees with systemd-cgls there (the v2-only view)', async () => {
-      await expectAgreement('nsview tree vs systemd-cgls in the large mount namespace', () => compareTree(cli('tree', '-a', '-k', '-l'), [], labPlacement([pod]), wrap()));
+      await expectAgreement('nsview tree vs systemd-cgls in the large mount namespace', () =>
+        compareTree(cli('tree', '-a', '-k', '-l'), [], labPlacement([pod]), wrap()),
+      );
     });
 
     it('nsview pods and ls agree with the lab and lsns there', async () => {

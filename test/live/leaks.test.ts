@@ -126,7 +126,9 @@ describe.skipIf(!live.ok)('live: leaks', () => {
       `unshare --net=${cni.path} true`,
       `exec ${which('sleep') as string} 600`,
     ].join('\n');
-    const child = spawn('setpriv', ['--pdeathsig', 'KILL', 'unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', script], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('setpriv', ['--pdeathsig', 'KILL', 'unshare', '--mount', '--propagation', 'private', '--', 'sh', '-c', script], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     child.on('error', () => undefined);
     if (child.pid === undefined) throw new Error('cannot spawn setpriv');
     const st = procStat(child.pid);
@@ -139,7 +141,8 @@ describe.skipIf(!live.ok)('live: leaks', () => {
     cni.inode = await poll(
       `a net namespace mounted at ${cni.path}`,
       (s) => {
-        if (child.exitCode !== null || child.signalCode !== null) throw new Error(`netns holder exited (${child.exitCode ?? child.signalCode}): ${started.stderr}`);
+        if (child.exitCode !== null || child.signalCode !== null)
+          throw new Error(`netns holder exited (${child.exitCode ?? child.signalCode}): ${started.stderr}`);
         const now = procStat(started.pid);
         s.last = `comm ${now?.comm ?? '?'}`;
         if (now?.comm !== 'sleep' || nsInode(started.pid, 'mnt') === ownMnt) return undefined;
@@ -218,7 +221,10 @@ describe.skipIf(!live.ok)('live: leaks', () => {
     expect(dirErrors, 'rmdir of the leaked pod cgroup').toEqual([]);
     expect(killError, 'killing the netns holder').toBe('');
     expect(aliveStarted(cni.holder), `netns holder ${cni.holder?.pid} still alive`).toBe(false);
-    expect(createdDirs.filter((d) => fs.existsSync(d)), 'cgroup directories left').toEqual([]);
+    expect(
+      createdDirs.filter((d) => fs.existsSync(d)),
+      'cgroup directories left',
+    ).toEqual([]);
     expect(fs.existsSync('/run/netns'), 'the host /run/netns is as it was').toBe(hostNetnsDirBefore);
     expect(labLeft, 'lab processes and cgroups left after close').toEqual({ alive: [], cgroups: [] });
     if (build) expect(fs.existsSync(build.dir), 'private build left').toBe(false);
@@ -245,7 +251,16 @@ describe.skipIf(!live.ok)('live: leaks', () => {
 
   /** Findings about something this test made (the three leaks, the killed sandbox's pod, the healthy pod). */
   function labFindings(leaks: Leak[]): Leak[] {
-    const names = [cni.uuid, `net:[${cni.inode}]`, leaked.uid, leaked.containerId.slice(0, 12), orphaned.uid as string, orphaned.sandbox.id.slice(0, 12), ...orphaned.containers.map((c) => c.id.slice(0, 12)), ...healthyNames()];
+    const names = [
+      cni.uuid,
+      `net:[${cni.inode}]`,
+      leaked.uid,
+      leaked.containerId.slice(0, 12),
+      orphaned.uid as string,
+      orphaned.sandbox.id.slice(0, 12),
+      ...orphaned.containers.map((c) => c.id.slice(0, 12)),
+      ...healthyNames(),
+    ];
     return leaks.filter((l) => {
       const text = JSON.stringify(l);
       return names.some((n) => text.includes(n)) || l.namespace?.inode === cni.inode;
@@ -262,7 +277,10 @@ describe.skipIf(!live.ok)('live: leaks', () => {
     // Each finding once.
     const counts = new Map<string, number>();
     for (const l of mine) counts.set(`${l.kind} ${l.subject}`, (counts.get(`${l.kind} ${l.subject}`) ?? 0) + 1);
-    expect([...counts].filter(([, n]) => n > 1), `${ctx}\nreported more than once`).toEqual([]);
+    expect(
+      [...counts].filter(([, n]) => n > 1),
+      `${ctx}\nreported more than once`,
+    ).toEqual([]);
 
     // The healthy pod: in no finding, by uid, container id or namespace.
     const hns = healthyNamespaces();
@@ -274,9 +292,10 @@ describe.skipIf(!live.ok)('live: leaks', () => {
 
     // The CNI netns: one orphan-netns, nothing else about it.
     const net = r.leaks.filter((l) => l.namespace?.inode === cni.inode || l.subject.includes(`[${cni.inode}]`) || JSON.stringify(l).includes(cni.uuid));
-    expect(net.map((l) => ({ kind: l.kind, subject: l.subject, namespace: l.namespace })), ctx).toEqual([
-      { kind: 'orphan-netns', subject: `net:[${cni.inode}]`, namespace: { type: 'net', inode: cni.inode } },
-    ]);
+    expect(
+      net.map((l) => ({ kind: l.kind, subject: l.subject, namespace: l.namespace })),
+      ctx,
+    ).toEqual([{ kind: 'orphan-netns', subject: `net:[${cni.inode}]`, namespace: { type: 'net', inode: cni.inode } }]);
     expect(net[0]!.evidence, ctx).toContain('no process is in it');
     expect(
       net[0]!.evidence.some((e) => e.includes(cni.path)),
@@ -284,8 +303,13 @@ describe.skipIf(!live.ok)('live: leaks', () => {
     ).toBe(true);
 
     // The empty pod cgroup: one pod-cgroup with its uid, in every hierarchy, its empty container scope folded in.
-    const podCg = r.leaks.filter((l) => l.pod === leaked.uid || JSON.stringify(l).includes(leaked.uid) || JSON.stringify(l).includes(leaked.uid.replace(/-/g, '_')));
-    expect(podCg.map((l) => ({ kind: l.kind, subject: l.subject, pod: l.pod })), ctx).toEqual([{ kind: 'pod-cgroup', subject: `pod ${leaked.uid}`, pod: leaked.uid }]);
+    const podCg = r.leaks.filter(
+      (l) => l.pod === leaked.uid || JSON.stringify(l).includes(leaked.uid) || JSON.stringify(l).includes(leaked.uid.replace(/-/g, '_')),
+    );
+    expect(
+      podCg.map((l) => ({ kind: l.kind, subject: l.subject, pod: l.pod })),
+      ctx,
+    ).toEqual([{ kind: 'pod-cgroup', subject: `pod ${leaked.uid}`, pod: leaked.uid }]);
     const line = podCg[0]!.evidence.find((e) => e.startsWith(`cgroup ${leaked.cgroup} (`));
     expect(line, `${ctx}\nevidence names ${leaked.cgroup}`).toBeDefined();
     for (const h of lab!.hierarchies) expect(line, `${ctx}\nhierarchy ${h.key} listed`).toContain(h.key);
@@ -293,7 +317,10 @@ describe.skipIf(!live.ok)('live: leaks', () => {
       podCg[0]!.evidence.some((e) => e.includes(`containerd:${leaked.containerId.slice(0, 12)}`)),
       `${ctx}\nthe empty container scope is part of the pod finding`,
     ).toBe(true);
-    expect(r.leaks.filter((l) => l.container?.id === leaked.containerId), `${ctx}\nno finding of its own for the scope in the leaked pod`).toEqual([]);
+    expect(
+      r.leaks.filter((l) => l.container?.id === leaked.containerId),
+      `${ctx}\nno finding of its own for the scope in the leaked pod`,
+    ).toEqual([]);
 
     // The pod whose sandbox was killed: one pod-without-sandbox; its sandbox's empty cgroup a container-cgroup.
     const noSb = r.leaks.filter((l) => l.kind === 'pod-without-sandbox' && l.pod === orphaned.uid);
@@ -312,7 +339,10 @@ describe.skipIf(!live.ok)('live: leaks', () => {
     );
 
     // Nothing of the lab as container-netns or held-namespace.
-    expect(mine.filter((l) => l.kind === 'container-netns' || l.kind === 'held-namespace'), ctx).toEqual([]);
+    expect(
+      mine.filter((l) => l.kind === 'container-netns' || l.kind === 'held-namespace'),
+      ctx,
+    ).toEqual([]);
   }
 
   // -- the library ----------------------------------------------------------
@@ -323,8 +353,14 @@ describe.skipIf(!live.ok)('live: leaks', () => {
     expect({ sandbox: pod!.sandbox, containers: pod!.containers }).toEqual({ sandbox: null, containers: [orphaned.containers[0]!.id] });
     const ok = snap.pods.find((p) => p.uid === healthy.uid);
     expect(ok?.sandbox?.id).toBe(healthy.sandbox.id);
-    expect(snap.pods.some((p) => p.uid === leaked.uid), 'no pod is made of an empty pod cgroup').toBe(false);
-    expect(snap.namespaces.find((n) => n.type === 'net' && n.inode === cni.inode)).toMatchObject({ pids: [], holders: [{ kind: 'mount', path: cni.path, pid: cni.holder!.pid }] });
+    expect(
+      snap.pods.some((p) => p.uid === leaked.uid),
+      'no pod is made of an empty pod cgroup',
+    ).toBe(false);
+    expect(snap.namespaces.find((n) => n.type === 'net' && n.inode === cni.inode)).toMatchObject({
+      pids: [],
+      holders: [{ kind: 'mount', path: cni.path, pid: cni.holder!.pid }],
+    });
   });
 
   it('findLeaks: every check ran (holders all, cgroup trees read)', () => {
@@ -346,7 +382,10 @@ describe.skipIf(!live.ok)('live: leaks', () => {
     expect(Object.keys(parsed).sort()).toEqual(['leaks', 'skipped']);
     expect(parsed.skipped).toEqual([]);
     for (const l of parsed.leaks) {
-      expect(Object.keys(l).every((k) => ['kind', 'subject', 'evidence', 'namespace', 'pod', 'container'].includes(k)), JSON.stringify(l)).toBe(true);
+      expect(
+        Object.keys(l).every((k) => ['kind', 'subject', 'evidence', 'namespace', 'pod', 'container'].includes(k)),
+        JSON.stringify(l),
+      ).toBe(true);
       expect(Array.isArray(l.evidence), JSON.stringify(l)).toBe(true);
     }
     checkReport(parsed, 'nsview leaks --json --exit-code');

@@ -42,21 +42,60 @@ const NS = `nsview-live-${randomBytes(3).toString('hex')}`;
 
 function containerd(pod: LabPod, name: string): void {
   const base = '/run/containerd/io.containerd.runtime.v2.task/k8s.io';
-  const common = { 'io.kubernetes.cri.sandbox-id': pod.sandbox.id, 'io.kubernetes.cri.sandbox-name': name, 'io.kubernetes.cri.sandbox-namespace': NS, 'io.kubernetes.cri.sandbox-uid': pod.uid as string };
-  put(`${base}/${pod.sandbox.id}/config.json`, JSON.stringify({ ociVersion: '1.1.0', process: { env: ['SECRET=1'] }, annotations: { ...common, 'io.kubernetes.cri.container-type': 'sandbox' } }));
+  const common = {
+    'io.kubernetes.cri.sandbox-id': pod.sandbox.id,
+    'io.kubernetes.cri.sandbox-name': name,
+    'io.kubernetes.cri.sandbox-namespace': NS,
+    'io.kubernetes.cri.sandbox-uid': pod.uid as string,
+  };
+  put(
+    `${base}/${pod.sandbox.id}/config.json`,
+    JSON.stringify({ ociVersion: '1.1.0', process: { env: ['SECRET=1'] }, annotations: { ...common, 'io.kubernetes.cri.container-type': 'sandbox' } }),
+  );
   pod.containers.forEach((c, i) =>
-    put(`${base}/${c.id}/config.json`, JSON.stringify({ ociVersion: '1.1.0', annotations: { ...common, 'io.kubernetes.cri.container-type': 'container', 'io.kubernetes.cri.container-name': `c${i}`, 'io.kubernetes.cri.image-name': `img${i}:1` } })),
+    put(
+      `${base}/${c.id}/config.json`,
+      JSON.stringify({
+        ociVersion: '1.1.0',
+        annotations: {
+          ...common,
+          'io.kubernetes.cri.container-type': 'container',
+          'io.kubernetes.cri.container-name': `c${i}`,
+          'io.kubernetes.cri.image-name': `img${i}:1`,
+        },
+      }),
+    ),
   );
 }
 
 function crio(pod: LabPod, name: string): void {
   const base = '/run/containers/storage/overlay-containers';
   const labels = { 'io.kubernetes.pod.name': name, 'io.kubernetes.pod.namespace': NS, 'io.kubernetes.pod.uid': pod.uid as string };
-  put(`${base}/${pod.sandbox.id}/userdata/config.json`, JSON.stringify({ annotations: { 'io.container.manager': 'cri-o', 'io.kubernetes.cri-o.ContainerType': 'sandbox', 'io.kubernetes.cri-o.ContainerID': pod.sandbox.id, 'io.kubernetes.cri-o.KubeName': name, 'io.kubernetes.cri-o.Namespace': NS, 'io.kubernetes.cri-o.Labels': JSON.stringify(labels) } }));
+  put(
+    `${base}/${pod.sandbox.id}/userdata/config.json`,
+    JSON.stringify({
+      annotations: {
+        'io.container.manager': 'cri-o',
+        'io.kubernetes.cri-o.ContainerType': 'sandbox',
+        'io.kubernetes.cri-o.ContainerID': pod.sandbox.id,
+        'io.kubernetes.cri-o.KubeName': name,
+        'io.kubernetes.cri-o.Namespace': NS,
+        'io.kubernetes.cri-o.Labels': JSON.stringify(labels),
+      },
+    }),
+  );
   pod.containers.forEach((c, i) =>
     put(
       `${base}/${c.id}/userdata/config.json`,
-      JSON.stringify({ annotations: { 'io.container.manager': 'cri-o', 'io.kubernetes.cri-o.ContainerType': 'container', 'io.kubernetes.cri-o.ContainerID': c.id, 'io.kubernetes.cri-o.ImageName': `img${i}:1`, 'io.kubernetes.cri-o.Labels': JSON.stringify({ ...labels, 'io.kubernetes.container.name': `c${i}` }) } }),
+      JSON.stringify({
+        annotations: {
+          'io.container.manager': 'cri-o',
+          'io.kubernetes.cri-o.ContainerType': 'container',
+          'io.kubernetes.cri-o.ContainerID': c.id,
+          'io.kubernetes.cri-o.ImageName': `img${i}:1`,
+          'io.kubernetes.cri-o.Labels': JSON.stringify({ ...labels, 'io.kubernetes.container.name': `c${i}` }),
+        },
+      }),
     ),
   );
 }
@@ -109,7 +148,12 @@ describe.skipIf(!live.ok)('live: names from state files', () => {
     const lp = pods[kind];
     const pod = snap.pods.find((p) => p.uid === lp.uid)!;
     expect({ namespace: pod.namespace, name: pod.name }).toEqual({ namespace: NS, name });
-    lp.containers.forEach((c, i) => expect(snap.containers.find((x) => x.id === c.id), c.id).toMatchObject({ name: `c${i}`, image: `img${i}:1` }));
+    lp.containers.forEach((c, i) =>
+      expect(
+        snap.containers.find((x) => x.id === c.id),
+        c.id,
+      ).toMatchObject({ name: `c${i}`, image: `img${i}:1` }),
+    );
     expect(snap.containers.find((x) => x.id === lp.sandbox.id)?.name).toBeNull();
   });
 
@@ -123,7 +167,9 @@ describe.skipIf(!live.ok)('live: names from state files', () => {
     const lp = pods.containerd;
     const c0 = lp.containers[0]!;
     expect(cli(['pods', `${NS}/web`]).out).toMatch(new RegExp(`^${NS}/web +burstable +${lp.sandbox.mainPid} .* c0,c1$`, 'm'));
-    expect(cli(['which', String(c0.mainPid)]).out).toBe(`${c0.mainPid} → container c0 (containerd ${c0.id.slice(0, 12)}) in pod ${NS}/web (${lp.uid}, burstable)\n`);
+    expect(cli(['which', String(c0.mainPid)]).out).toBe(
+      `${c0.mainPid} → container c0 (containerd ${c0.id.slice(0, 12)}) in pod ${NS}/web (${lp.uid}, burstable)\n`,
+    );
     expect(cli(['tree', lp.cgroup, '-l']).out).toContain(`[pod burstable ${NS}/web]`);
     expect(cli(['inspect', `pod/${NS}/web`]).out).toMatch(new RegExp(`^PID ${lp.sandbox.mainPid} `));
     const d = cli(['diff', c0.id.slice(0, 12), lp.containers[1]!.id.slice(0, 12)]);

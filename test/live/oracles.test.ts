@@ -81,7 +81,9 @@ describe.skipIf(!live.ok)('live: nsview against lsns and systemd-cgls', () => {
       // The lab's own namespaces, with exactly the lab's processes, are in lsns.
       for (const pod of pods) {
         for (const type of ['net', 'ipc', 'uts', 'pid', 'mnt'] as const) {
-          const members = pod.pids.filter((pid) => before.processes.find((p) => p.pid === pid)?.ns[type] === before.processes.find((p) => p.pid === pod.sandbox.mainPid)?.ns[type]);
+          const members = pod.pids.filter(
+            (pid) => before.processes.find((p) => p.pid === pid)?.ns[type] === before.processes.find((p) => p.pid === pod.sandbox.mainPid)?.ns[type],
+          );
           const inode = before.processes.find((p) => p.pid === pod.sandbox.mainPid)?.ns[type];
           if (inode === undefined || inode === own[type]) continue;
           labNs.add(`${type}:${inode}`);
@@ -184,7 +186,8 @@ describe.skipIf(!live.ok)('live: nsview against lsns and systemd-cgls', () => {
     const v = v2Only(mode);
     const problems: string[] = [];
     const shape = v.hierarchies.map((h) => `${h.key} v${h.version} at ${h.mountPoint} root ${h.mountRoot}`);
-    if (shape.join() !== 'unified v2 at /sys/fs/cgroup root /') problems.push(`hierarchies: ${JSON.stringify(shape)}, expected only the v2 tree at /sys/fs/cgroup`);
+    if (shape.join() !== 'unified v2 at /sys/fs/cgroup root /')
+      problems.push(`hierarchies: ${JSON.stringify(shape)}, expected only the v2 tree at /sys/fs/cgroup`);
     const unreadable = v.warnings.filter((w) => w.code === 'unreadable');
     if (unreadable.length) problems.push(`unreadable warnings: ${unreadable.map((w) => w.path ?? w.message).join(', ')}`);
     const t = parseCgls(v.cgls);
@@ -210,9 +213,12 @@ describe.skipIf(!live.ok)('live: nsview against lsns and systemd-cgls', () => {
   // A cgroup2 mounted over the hybrid /sys/fs/cgroup leaves the hidden v1 and v2 mounts in
   // mountinfo; nsview must ignore them (lib/parse/mountinfo.ts). Only where something is hidden.
   const hides = live.ok && cgroupHierarchies().some((h) => h.mountPoint.startsWith('/sys/fs/cgroup/'));
-  (hides ? it : it.skip)('v2-only view made by mounting cgroup2 over /sys/fs/cgroup (hybrid mounts hidden below): built library agrees with systemd-cgls there', async () => {
-    await expectAgreement('v2-only (over-mounted) scan vs systemd-cgls', () => checkV2Only('overmount'));
-  });
+  (hides ? it : it.skip)(
+    'v2-only view made by mounting cgroup2 over /sys/fs/cgroup (hybrid mounts hidden below): built library agrees with systemd-cgls there',
+    async () => {
+      await expectAgreement('v2-only (over-mounted) scan vs systemd-cgls', () => checkV2Only('overmount'));
+    },
+  );
 
   describe('CLI (nsview from a private build of bin/nsview.ts)', () => {
     const cli = (...args: string[]): string[] => [process.execPath, build.cli, ...args];
@@ -263,7 +269,12 @@ describe.skipIf(!live.ok)('live: nsview against lsns and systemd-cgls', () => {
           qos: lp.qos,
           cgroup: lp.cgroup,
           sandbox: { id: lp.sandbox.id, pid: lp.sandbox.mainPid },
-          containers: [lp.sandbox, ...[...lp.containers].sort((a, b) => (a.id < b.id ? -1 : 1))].map((c) => ({ id: c.id, role: c.role, cgroup: c.cgroup, pids: c.pids })),
+          containers: [lp.sandbox, ...[...lp.containers].sort((a, b) => (a.id < b.id ? -1 : 1))].map((c) => ({
+            id: c.id,
+            role: c.role,
+            cgroup: c.cgroup,
+            pids: c.pids,
+          })),
           namespaces: lp.modes,
         });
       }

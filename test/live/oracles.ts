@@ -186,11 +186,7 @@ export interface PlacementComparison {
 }
 
 /** Compare the oracle's pid placement with nsview's; `required` pids (the lab's) must be in both, at `expect`ed paths if given. */
-export function comparePlacement(
-  oracle: Map<number, string>,
-  nsview: Map<number, string>,
-  required: Map<number, string> = new Map(),
-): PlacementComparison {
+export function comparePlacement(oracle: Map<number, string>, nsview: Map<number, string>, required: Map<number, string> = new Map()): PlacementComparison {
   const out: PlacementComparison = { mismatches: [], onlyOracle: [], onlyNsview: [], common: 0, missing: [] };
   for (const [pid, path] of oracle) {
     const mine = nsview.get(pid);
@@ -202,7 +198,10 @@ export function comparePlacement(
   }
   for (const pid of nsview.keys()) if (!oracle.has(pid)) out.onlyNsview.push(pid);
   for (const [pid, path] of required) {
-    for (const [who, m] of [['systemd-cgls', oracle], ['nsview', nsview]] as const) {
+    for (const [who, m] of [
+      ['systemd-cgls', oracle],
+      ['nsview', nsview],
+    ] as const) {
       const got = m.get(pid);
       if (got !== path) out.missing.push(`lab pid ${pid}: expected in ${path}, ${who} has ${got ?? 'nothing'}`);
     }
@@ -218,7 +217,10 @@ export function comparePlacement(
  */
 export function unexplained(cmp: PlacementComparison, since: number, labels: [string, string] = ['systemd-cgls', 'nsview']): string[] {
   const out: string[] = [];
-  for (const [side, pids] of [[labels[0], cmp.onlyOracle], [labels[1], cmp.onlyNsview]] as const) {
+  for (const [side, pids] of [
+    [labels[0], cmp.onlyOracle],
+    [labels[1], cmp.onlyNsview],
+  ] as const) {
     for (const pid of pids) {
       const st = procStat(pid);
       if (!st || st.state === 'Z' || st.state === 'X' || st.start >= since - 1) continue;
@@ -282,7 +284,9 @@ export function labPlacement(pods: LabPod[]): Map<number, string> {
 export async function expectAgreement(label: string, check: (attempt: number) => string[] | Promise<string[]>): Promise<void> {
   const { problems, attempts } = await retry(3, check);
   if (attempts > 1 || problems.length) {
-    console.log(`${label}: ${problems.length ? 'FAILED' : 'agreed'} after ${attempts} attempt(s)${problems.length ? `:\n  ${problems.slice(0, 12).join('\n  ')}` : ''}`);
+    console.log(
+      `${label}: ${problems.length ? 'FAILED' : 'agreed'} after ${attempts} attempt(s)${problems.length ? `:\n  ${problems.slice(0, 12).join('\n  ')}` : ''}`,
+    );
   }
   expect(problems, `${label} (after ${attempts} attempts)`).toEqual([]);
 }

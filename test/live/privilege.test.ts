@@ -74,7 +74,11 @@ describe.skipIf(!live.ok)('live: nsview without privilege (as nobody, with a lab
     const until = Date.now() + SETUP_MS;
     clock = workClock();
     build = worldReadableBuild(repo);
-    const probe = spawnSync(AS_NOBODY[0] as string, [...AS_NOBODY.slice(1), process.execPath, build.cli, '--version'], { encoding: 'utf8', cwd: '/', timeout: PROBE_MS });
+    const probe = spawnSync(AS_NOBODY[0] as string, [...AS_NOBODY.slice(1), process.execPath, build.cli, '--version'], {
+      encoding: 'utf8',
+      cwd: '/',
+      timeout: PROBE_MS,
+    });
     if (probe.status !== 0) throw new Error(`nobody cannot run the private build ${build.cli}: ${probe.stderr || String(probe.error)}`);
     // Whatever the build and the probe left of the budget, less the work still to do with the lock.
     const lockTimeoutMs = Math.max(1000, Math.min(LOCK_WAIT_MS, until - Date.now() - LOCKED_WORK_MS));
@@ -89,7 +93,7 @@ describe.skipIf(!live.ok)('live: nsview without privilege (as nobody, with a lab
     if (child.pid === undefined) throw new Error(`cannot spawn unshare … cat: ${stderr}`);
     const pid = child.pid;
     const start = await poll(
-      'nobody\'s cat in its own net namespace',
+      "nobody's cat in its own net namespace",
       (s) => {
         if (child.exitCode !== null || child.signalCode !== null) throw new Error(`unshare … cat exited ${child.exitCode ?? child.signalCode}: ${stderr}`);
         const st = procStat(pid);
@@ -148,8 +152,12 @@ describe.skipIf(!live.ok)('live: nsview without privilege (as nobody, with a lab
     ['ls -J', () => ['ls', '-J'], (out) => expect(Array.isArray((JSON.parse(out) as { namespaces: unknown[] }).namespaces)).toBe(true)],
     ['pods', () => ['pods'], (out) => expect(out.split('\n')[0]).toMatch(/^POD\s/)],
     ['pods --json', () => ['pods', '--json'], (out) => expect(Array.isArray((JSON.parse(out) as { pods: unknown[] }).pods)).toBe(true)],
-    ['inspect <nobody\'s cat>', () => ['inspect', String(own.pid)], (out) => expect(out.split('\n')[0]).toMatch(new RegExp(`^PID ${own.pid}\\s+cat$`))],
-    ['inspect --json <nobody\'s cat>', () => ['inspect', '--json', String(own.pid)], (out) => expect(JSON.parse(out)).toMatchObject({ pid: own.pid, comm: 'cat', uid: NOBODY, user: 'nobody' })],
+    ["inspect <nobody's cat>", () => ['inspect', String(own.pid)], (out) => expect(out.split('\n')[0]).toMatch(new RegExp(`^PID ${own.pid}\\s+cat$`))],
+    [
+      "inspect --json <nobody's cat>",
+      () => ['inspect', '--json', String(own.pid)],
+      (out) => expect(JSON.parse(out)).toMatchObject({ pid: own.pid, comm: 'cat', uid: NOBODY, user: 'nobody' }),
+    ],
   ];
 
   it.each(VIEWS.map(([name]) => name))('nsview %s as nobody: exit 0, well-formed stdout, one summary line with N > 0', async (name) => {
@@ -187,7 +195,7 @@ describe.skipIf(!live.ok)('live: nsview without privilege (as nobody, with a lab
     expect(text.stdout.split('\n')[0]).toMatch(new RegExp(`^PID ${text.pid}\\s`));
   });
 
-  it('-v lists the denied pids: as many as the summary counts, the lab\'s root-owned processes among them, none of nobody\'s', async () => {
+  it("-v lists the denied pids: as many as the summary counts, the lab's root-owned processes among them, none of nobody's", async () => {
     const r = await nobody(['ls', '-v']);
     expect(r.status, describeRun(r)).toBe(0);
     expect(stackTrace(r.stderr), describeRun(r)).toBeUndefined();
@@ -208,9 +216,20 @@ describe.skipIf(!live.ok)('live: nsview without privilege (as nobody, with a lab
     expect(set.has(r.pid as number), `nsview itself (${r.pid}) not denied`).toBe(false);
     // A denied pid that runs as nobody (another user's setpriv between setuid and exec is not
     // dumpable) must still be unreadable to nobody now; else nsview denied itself what it may read.
-    const wrong = denied.filter((pid) => uidOf(pid) === NOBODY && spawnSync(AS_NOBODY[0] as string, [...AS_NOBODY.slice(1), 'readlink', `/proc/${pid}/ns/net`], { timeout: 10_000 }).status === 0);
+    const wrong = denied.filter(
+      (pid) =>
+        uidOf(pid) === NOBODY &&
+        spawnSync(AS_NOBODY[0] as string, [...AS_NOBODY.slice(1), 'readlink', `/proc/${pid}/ns/net`], { timeout: 10_000 }).status === 0,
+    );
     expect(wrong, 'denied pids that nobody can read').toEqual([]);
-    figures.push(`nsview ls -v: ${denied.filter((pid) => { const u = uidOf(pid); return u !== undefined && u !== NOBODY; }).length} of the denied pids still run as another user`);
+    figures.push(
+      `nsview ls -v: ${
+        denied.filter((pid) => {
+          const u = uidOf(pid);
+          return u !== undefined && u !== NOBODY;
+        }).length
+      } of the denied pids still run as another user`,
+    );
     figures.push(`nsview ls -v: ${n} denied pids listed`);
   });
 
@@ -239,7 +258,10 @@ describe.skipIf(!live.ok)('live: nsview without privilege (as nobody, with a lab
         expect(row?.user, `${t}:[${inode}] lowest visible pid belongs to nobody`).toBe('nobody');
       }
       // nsview itself is in the node's namespaces, and lists them.
-      expect(rows.some((x) => x.type === t && x.ns === nsInode('self', t)), `own ${t} namespace listed`).toBe(true);
+      expect(
+        rows.some((x) => x.type === t && x.ns === nsInode('self', t)),
+        `own ${t} namespace listed`,
+      ).toBe(true);
     }
     // -p: exactly cat's namespaces, one per type.
     const p = await nobody(['ls', '-J', '-p', String(own.pid)]);
@@ -248,6 +270,9 @@ describe.skipIf(!live.ok)('live: nsview without privilege (as nobody, with a lab
     expect(mine).toEqual(NS_TYPES.map((t) => `${t}:${nsInode(own.pid, t)}`).sort());
     // None of the lab's namespaces (root's processes only) can be seen.
     const sandboxNet = nsInode(pod.sandbox.mainPid, 'net');
-    expect(rows.some((x) => x.type === 'net' && x.ns === sandboxNet), 'the lab pod\'s net namespace (root only) not listed').toBe(false);
+    expect(
+      rows.some((x) => x.type === 'net' && x.ns === sandboxNet),
+      "the lab pod's net namespace (root only) not listed",
+    ).toBe(false);
   });
 });

@@ -14,7 +14,21 @@ import * as fs from 'node:fs';
 import * as nodePath from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeRun, parseStrace, plainEnv, run, stackTrace, straceStatus, under, worldReadableBuild, workClock, WRITE_FLAGS, type Build, type FileEvent, type RunResult } from '../helpers/cli.js';
+import {
+  describeRun,
+  parseStrace,
+  plainEnv,
+  run,
+  stackTrace,
+  straceStatus,
+  under,
+  worldReadableBuild,
+  workClock,
+  WRITE_FLAGS,
+  type Build,
+  type FileEvent,
+  type RunResult,
+} from '../helpers/cli.js';
 import { Lab, liveStatus, type LabPod, closeLab } from '../helpers/lab.js';
 import { isTemporaryFor } from '../../lib/source/write.js';
 
@@ -135,7 +149,13 @@ describe.skipIf(!live.ok)('live: nsview writes nothing under /proc or /sys', () 
       const node = [process.execPath, '--import', pathToFileURL(hook).href, build.cli, ...c.args()];
       const argv = strace.path
         ? [
-            strace.path, '-f', '-qq', '-y', '-o', trace, '-e',
+            strace.path,
+            '-f',
+            '-qq',
+            '-y',
+            '-o',
+            trace,
+            '-e',
             'trace=?open,openat,?openat2,?creat,?mkdir,mkdirat,?rmdir,?unlink,unlinkat,?rename,?renameat,?renameat2,?link,?linkat,?symlink,symlinkat,' +
               '?truncate,?ftruncate,write,?pwrite64,?writev,?pwritev,?pwritev2,?chmod,?fchmod,?fchmodat,?utimensat',
             ...node,
@@ -197,7 +217,8 @@ describe.skipIf(!live.ok)('live: nsview writes nothing under /proc or /sys', () 
           else if (writes && !(ours(e.path) || ours(target))) problems.push(`write open outside ${dest ?? 'its output'}: ${e.line}`);
         } else if (/^(write|pwrite64|writev|pwritev2?|ftruncate|fchmod)$/.test(e.syscall)) {
           if (sysOrProc(e.real)) problems.push(`write to an fd under /proc or /sys: ${e.line}`);
-          else if (e.real?.startsWith('/') && !ours(e.real) && !/^\/dev\/(null|pts\/|tty)/.test(e.real)) problems.push(`write outside ${dest ?? 'its output'}: ${e.line}`);
+          else if (e.real?.startsWith('/') && !ours(e.real) && !/^\/dev\/(null|pts\/|tty)/.test(e.real))
+            problems.push(`write outside ${dest ?? 'its output'}: ${e.line}`);
         } else {
           // mkdir, rmdir, unlink, rename, link, symlink, truncate, chmod, utimensat
           if (sysOrProc(e.path)) problems.push(`${e.syscall} under /proc or /sys: ${e.line}`);
@@ -214,13 +235,19 @@ describe.skipIf(!live.ok)('live: nsview writes nothing under /proc or /sys', () 
     const reads = entries.filter((e) => (e.op === 'openSync' || e.op === 'open') && under(e.path, '/proc') && !hookWrites(e)).length;
     expect(reads, `the hook saw nsview's reads of /proc (it is loaded): ${describeRun(r)}`).toBeGreaterThan(0);
     const writes = entries.filter(hookWrites);
-    expect(writes.filter((e) => sysOrProc(e.path)), 'changes under /proc or /sys').toEqual([]);
-    expect(writes.filter((e) => !(dest && (under(e.path, dest) || isTemporaryFor(e.path, dest)))), `changes outside ${dest ?? 'its output'}`).toEqual([]);
+    expect(
+      writes.filter((e) => sysOrProc(e.path)),
+      'changes under /proc or /sys',
+    ).toEqual([]);
+    expect(
+      writes.filter((e) => !(dest && (under(e.path, dest) || isTemporaryFor(e.path, dest)))),
+      `changes outside ${dest ?? 'its output'}`,
+    ).toEqual([]);
     if (dest) expect(writes.length, `the hook saw the writes to ${dest}`).toBeGreaterThan(0);
     figures.push(`fs hook nsview ${name}: ${reads} reads under /proc, ${writes.length} writes (all under ${dest ?? 'nothing'})`);
   });
 
-  it('the lab\'s cgroup directories and control files keep their mtimes; a write would show', () => {
+  it("the lab's cgroup directories and control files keep their mtimes; a write would show", () => {
     expect(before.size, 'files sampled').toBeGreaterThan(10);
     const changed = [...before].filter(([p, t]) => after.get(p) !== t).map(([p]) => p);
     expect(changed).toEqual([]);

@@ -24,7 +24,11 @@ const SPECS: Record<string, PodSpec> = {
   'cgroupfs burstable (sleep sandbox, shareProcessNamespace)': { layout: 'cgroupfs', qos: 'burstable', sandbox: 'sleep', shareProcessNamespace: true },
   'cgroupfs besteffort (pause, hostNetwork, one container)': { layout: 'cgroupfs', qos: 'besteffort', hostNetwork: true, containers: [{}] },
   'systemd+containerd guaranteed (sleep sandbox)': { layout: 'containerd', qos: 'guaranteed', sandbox: 'sleep' },
-  'systemd+containerd burstable (pause, containers with 2 and 3 processes)': { layout: 'containerd', qos: 'burstable', containers: [{ procs: 2 }, { procs: 3 }] },
+  'systemd+containerd burstable (pause, containers with 2 and 3 processes)': {
+    layout: 'containerd',
+    qos: 'burstable',
+    containers: [{ procs: 2 }, { procs: 3 }],
+  },
   'systemd+containerd besteffort (sleep sandbox, hostNetwork, shareProcessNamespace)': {
     layout: 'containerd',
     qos: 'besteffort',
@@ -116,7 +120,10 @@ describe.skipIf(!live.ok)('live: pods rebuilt from the real kernel', () => {
       const owners = snap.containers.filter((c) => c.pids.some((p) => labPids.has(p))).map((c) => c.id);
       expect(owners.sort(), 'no other container holds a lab pid').toEqual([lp.sandbox.id, ...lp.containers.map((c) => c.id)].sort());
       for (const m of lp.monitors) {
-        expect(snap.containers.some((c) => c.pids.includes(m.pid)), `conmon ${m.pid} is in no container`).toBe(false);
+        expect(
+          snap.containers.some((c) => c.pids.includes(m.pid)),
+          `conmon ${m.pid} is in no container`,
+        ).toBe(false);
         expect(snap.processes.find((p) => p.pid === m.pid)?.comm).toBe('conmon');
         expect(diff(snap, m.pid, lp.containers[0]!.mainPid).relation).toBe('host-and-container');
       }

@@ -169,7 +169,13 @@ function encodePng(png: Png, filters: number[]): Buffer {
   ihdr.set([8, channels === 3 ? 2 : 6, 0, 0, 0], 8);
   const z = deflateSync(raw);
   const half = z.length >> 1; // two IDAT chunks, which the decoder must join
-  return Buffer.concat([PNG_SIGNATURE, chunk('IHDR', ihdr), chunk('IDAT', z.subarray(0, half)), chunk('IDAT', z.subarray(half)), chunk('IEND', Buffer.alloc(0))]);
+  return Buffer.concat([
+    PNG_SIGNATURE,
+    chunk('IHDR', ihdr),
+    chunk('IDAT', z.subarray(0, half)),
+    chunk('IDAT', z.subarray(half)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 type Rgb = [number, number, number];
@@ -373,7 +379,10 @@ describe.skipIf(skipReason !== '')('live: the SVG picture in a browser (headless
     expectClean(d);
     const dom = parseXml(d.stdout);
     expect(dom.name, `Chromium's DOM: ${d.stdout.slice(0, 300)}`).toBe('svg');
-    expect(descendants(dom).some((e) => e.name === 'parsererror'), `Chromium's DOM: ${d.stdout.slice(0, 600)}`).toBe(false);
+    expect(
+      descendants(dom).some((e) => e.name === 'parsererror'),
+      `Chromium's DOM: ${d.stdout.slice(0, 600)}`,
+    ).toBe(false);
     for (const el of ELEMENTS) expect(count(dom, el), `<${el}> elements in Chromium's DOM`).toBe(count(svg, el));
     const meta = descendants(dom).find((e) => e.name === 'metadata' && e.attrs.id === 'nsview-measure');
     expect(meta, `the measuring script did not run; stderr: ${d.stderr.slice(-800)}`).toBeDefined();
@@ -389,7 +398,9 @@ describe.skipIf(skipReason !== '')('live: the SVG picture in a browser (headless
     const background = fillOf(r.svg, '.bg', dark);
     expect(hex(pixel(png, 0, 0)), `${name} (${scheme}): the background`).toBe(hex(background));
     const stats = pictureStats(png, background, fillOf(r.svg, 'text', dark));
-    console.log(`${name} (${scheme}): ${png.width}x${png.height}, ${stats.colours} colours, ${(stats.offBackground * 100).toFixed(1)}% off the background, ${stats.textPixels} text-coloured pixels`);
+    console.log(
+      `${name} (${scheme}): ${png.width}x${png.height}, ${stats.colours} colours, ${(stats.offBackground * 100).toFixed(1)}% off the background, ${stats.textPixels} text-coloured pixels`,
+    );
     // "no pods" is a title alone; a picture of pods is mostly boxes.
     expect(stats.colours, `${name} (${scheme}): distinct colours`).toBeGreaterThan(o.pods ? 100 : 10);
     expect(stats.offBackground, `${name} (${scheme}): share of pixels off the background`).toBeGreaterThan(o.pods ? 0.25 : 0.005);
@@ -441,12 +452,18 @@ describe.skipIf(skipReason !== '')('live: the SVG picture in a browser (headless
 
   it('sees a document Chromium cannot parse: its error page, though Chromium exits 0', async () => {
     const file = nodePath.join(tmp, 'broken.svg');
-    fs.writeFileSync(file, '<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="100" height="40"><text x="0" y="20">a & b</text></svg>\n');
+    fs.writeFileSync(
+      file,
+      '<?xml version="1.0" encoding="UTF-8"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="100" height="40"><text x="0" y="20">a & b</text></svg>\n',
+    );
     const d = await chromium(['--dump-dom', pathToFileURL(file).href]);
     expect(d.status, describeRun(d)).toBe(0);
     const dom = parseXml(d.stdout);
     expect(dom.name, d.stdout.slice(0, 300)).not.toBe('svg');
-    expect(descendants(dom).some((e) => e.name === 'parsererror'), d.stdout.slice(0, 600)).toBe(true);
+    expect(
+      descendants(dom).some((e) => e.name === 'parsererror'),
+      d.stdout.slice(0, 600),
+    ).toBe(true);
   });
 
   it('the demo node (nsview pods --svg --demo), light and dark', async () => {
@@ -465,7 +482,10 @@ describe.skipIf(skipReason !== '')('live: the SVG picture in a browser (headless
       console.log(`wrote ${doc}`);
     } else if (fs.existsSync(doc)) {
       const img = decodePng(fs.readFileSync(doc));
-      expect([img.width, img.height], `${doc} is no longer the demo picture's size: NSVIEW_DOC_IMAGES=1 npx vitest run test/live/svg-browser.test.ts`).toEqual([shot.width, shot.height]);
+      expect([img.width, img.height], `${doc} is no longer the demo picture's size: NSVIEW_DOC_IMAGES=1 npx vitest run test/live/svg-browser.test.ts`).toEqual([
+        shot.width,
+        shot.height,
+      ]);
     }
   });
 

@@ -57,10 +57,29 @@ const NS = `nsview-live-${randomBytes(3).toString('hex')}`;
 /** containerd's state files for a lab pod: its name and its containers' names. */
 function containerd(pod: LabPod, name: string, names: string[]): void {
   const base = '/run/containerd/io.containerd.runtime.v2.task/k8s.io';
-  const common = { 'io.kubernetes.cri.sandbox-id': pod.sandbox.id, 'io.kubernetes.cri.sandbox-name': name, 'io.kubernetes.cri.sandbox-namespace': NS, 'io.kubernetes.cri.sandbox-uid': pod.uid as string };
-  put(`${base}/${pod.sandbox.id}/config.json`, JSON.stringify({ ociVersion: '1.1.0', annotations: { ...common, 'io.kubernetes.cri.container-type': 'sandbox' } }));
+  const common = {
+    'io.kubernetes.cri.sandbox-id': pod.sandbox.id,
+    'io.kubernetes.cri.sandbox-name': name,
+    'io.kubernetes.cri.sandbox-namespace': NS,
+    'io.kubernetes.cri.sandbox-uid': pod.uid as string,
+  };
+  put(
+    `${base}/${pod.sandbox.id}/config.json`,
+    JSON.stringify({ ociVersion: '1.1.0', annotations: { ...common, 'io.kubernetes.cri.container-type': 'sandbox' } }),
+  );
   pod.containers.forEach((c, i) =>
-    put(`${base}/${c.id}/config.json`, JSON.stringify({ ociVersion: '1.1.0', annotations: { ...common, 'io.kubernetes.cri.container-type': 'container', 'io.kubernetes.cri.container-name': names[i], 'io.kubernetes.cri.image-name': 'busybox:1' } })),
+    put(
+      `${base}/${c.id}/config.json`,
+      JSON.stringify({
+        ociVersion: '1.1.0',
+        annotations: {
+          ...common,
+          'io.kubernetes.cri.container-type': 'container',
+          'io.kubernetes.cri.container-name': names[i],
+          'io.kubernetes.cri.image-name': 'busybox:1',
+        },
+      }),
+    ),
   );
 }
 
@@ -132,7 +151,10 @@ describe.skipIf(!live.ok)('live: pod volumes', () => {
     build?.remove();
     if (clock) console.log(clock.report('volumes.test.ts'));
     expect(files, 'volume directories and state files left behind').toEqual([]);
-    expect(created.filter((p) => fs.existsSync(p)), 'node paths the test made still there').toEqual([]);
+    expect(
+      created.filter((p) => fs.existsSync(p)),
+      'node paths the test made still there',
+    ).toEqual([]);
     expect(lab_, 'lab processes and cgroups left after close').toEqual({ alive: [], cgroups: [] });
     const mine = fs
       .readFileSync('/proc/self/mountinfo', 'utf8')
@@ -154,7 +176,7 @@ describe.skipIf(!live.ok)('live: pod volumes', () => {
     expect(node).not.toContain('nsview-lab-root');
   });
 
-  it('the library finds pod A\'s volumes: shared-data shared by app and sidecar only, config by app, the hostPath by private', () => {
+  it("the library finds pod A's volumes: shared-data shared by app and sidecar only, config by app, the hostPath by private", () => {
     expect(snap.coverage?.volumes).toBe(true);
     const pod = podOf(a);
     expect(pod.volumes?.map(sorted)).toEqual(
@@ -180,12 +202,15 @@ describe.skipIf(!live.ok)('live: pod volumes', () => {
     }
   });
 
-  it('pod B\'s mount of the same hostPath directory is pod B\'s volume, and no volume lists another pod\'s container', () => {
-    expect(podOf(b).volumes).toEqual([{ name: hostDir, kind: 'hostPath', source: hostDir, mounts: [{ container: other.id, path: '/scratch', readOnly: false }] }]);
+  it("pod B's mount of the same hostPath directory is pod B's volume, and no volume lists another pod's container", () => {
+    expect(podOf(b).volumes).toEqual([
+      { name: hostDir, kind: 'hostPath', source: hostDir, mounts: [{ container: other.id, path: '/scratch', readOnly: false }] },
+    ]);
     const stray: string[] = [];
     for (const pod of snap.pods) {
       const own = new Set(pod.containers);
-      for (const v of pod.volumes ?? []) for (const m of v.mounts) if (!own.has(m.container)) stray.push(`${pod.key}: ${v.kind} ${v.name} lists ${m.container}`);
+      for (const v of pod.volumes ?? [])
+        for (const m of v.mounts) if (!own.has(m.container)) stray.push(`${pod.key}: ${v.kind} ${v.name} lists ${m.container}`);
     }
     expect(stray).toEqual([]);
   });
@@ -198,10 +223,17 @@ describe.skipIf(!live.ok)('live: pod volumes', () => {
     const m = (c: LabContainer, name: string, path: string, readOnly: boolean) => ({ container: name, containerId: c.id, path, readOnly });
     expect(pa?.volumes).toEqual([
       { name: 'config', kind: 'configMap', source: config, mounts: [m(app, 'app', '/etc/config', true)] },
-      { name: 'shared-data', kind: 'emptyDir', source: sharedData, mounts: [m(app, 'app', '/data', false), m(sidecar, 'sidecar', '/logs', true)].sort((x, y) => x.containerId.localeCompare(y.containerId)) },
+      {
+        name: 'shared-data',
+        kind: 'emptyDir',
+        source: sharedData,
+        mounts: [m(app, 'app', '/data', false), m(sidecar, 'sidecar', '/logs', true)].sort((x, y) => x.containerId.localeCompare(y.containerId)),
+      },
       { name: hostDir, kind: 'hostPath', source: hostDir, mounts: [m(priv, 'private', '/scratch', false)] },
     ]);
-    expect(pods.find((p) => p.uid === b.uid)?.volumes).toEqual([{ name: hostDir, kind: 'hostPath', source: hostDir, mounts: [m(other, 'other', '/scratch', false)] }]);
+    expect(pods.find((p) => p.uid === b.uid)?.volumes).toEqual([
+      { name: hostDir, kind: 'hostPath', source: hostDir, mounts: [m(other, 'other', '/scratch', false)] },
+    ]);
   });
 
   it('pods prints the VOLUMES block', async () => {
@@ -235,7 +267,10 @@ describe.skipIf(!live.ok)('live: pod volumes', () => {
     const at = r.stdout.indexOf('\nVolumes\n');
     expect(at, r.stdout).toBeGreaterThan(0);
     const section = r.stdout.slice(at + '\nVolumes\n'.length).split('\n');
-    const body = section.slice(0, section.findIndex((l) => !l.startsWith('  ')));
+    const body = section.slice(
+      0,
+      section.findIndex((l) => !l.startsWith('  ')),
+    );
     expect(body, r.stdout).toEqual(['  shared-data (emptyDir) at /logs ro; shared with app:/data rw']);
     const p = await cli(['inspect', String(priv.mainPid)]);
     expect(p.stdout, p.stdout).toContain(`\nVolumes\n  ${hostDir} (hostPath) at /scratch rw\n`);

@@ -77,7 +77,9 @@ describe('holders', () => {
     const back = parseSnapshot(stringifySnapshot(full));
     expect(back.namespaces).toEqual(full.namespaces);
     expect(back.coverage).toMatchObject({ holders: 'all', volumes: true });
-    expect(() => parseSnapshot(stringifySnapshot({ ...full, namespaces: [{ type: 'net', inode: 1, pids: [], holders: [{ kind: 'fd', pid: 1 } as never] }] }))).toThrow(/namespaces\[0\] is malformed/);
+    expect(() =>
+      parseSnapshot(stringifySnapshot({ ...full, namespaces: [{ type: 'net', inode: 1, pids: [], holders: [{ kind: 'fd', pid: 1 } as never] }] })),
+    ).toThrow(/namespaces\[0\] is malformed/);
   });
 
   it('does not change its inputs', () => {
@@ -92,7 +94,15 @@ describe('reading holders under churn and hostile input', () => {
 
   it('skips fds that close between the listing and the read, and processes that exit', () => {
     const inner = createMemorySource({ files: { '/proc/5/stat': '' }, links: { '/proc/5/fd/3': 'net:[4026532999]', '/proc/5/fd/4': 'net:[4026532998]' } });
-    const src: Source = { ...inner, readLink: (p) => (p.endsWith('/fd/3') ? (() => { throw sourceError('ENOENT', p, 'closed'); })() : inner.readLink(p)) };
+    const src: Source = {
+      ...inner,
+      readLink: (p) =>
+        p.endsWith('/fd/3')
+          ? (() => {
+              throw sourceError('ENOENT', p, 'closed');
+            })()
+          : inner.readLink(p),
+    };
     const warnings: Warning[] = [];
     const facts = readHolders(src, procs(5, 6), { fds: true }, warnings);
     expect(facts.fds).toEqual([{ type: 'net', inode: 4026532998, pid: 5, fd: 4 }]);
@@ -119,7 +129,12 @@ describe('reading holders under churn and hostile input', () => {
 
   it('keeps hostile mount points as data: spaces, octal escapes and control bytes decoded, malformed lines counted', () => {
     // Only lines that can be nsfs mounts are parsed: other garbage does not matter to holders, a broken nsfs line is counted.
-    const mi = ['41 26 0:4 net:[4026532176] /run/a\\040b\\033[31m rw - nsfs nsfs rw', 'garbage line', 'x 26 0:4 net:[1] /bad rw - nsfs nsfs rw', '42 26 0:4 net:[4026532177] /old rw - proc proc rw'].join('\n');
+    const mi = [
+      '41 26 0:4 net:[4026532176] /run/a\\040b\\033[31m rw - nsfs nsfs rw',
+      'garbage line',
+      'x 26 0:4 net:[1] /bad rw - nsfs nsfs rw',
+      '42 26 0:4 net:[4026532177] /old rw - proc proc rw',
+    ].join('\n');
     const warnings: Warning[] = [];
     const facts = readHolders(createMemorySource({ files: { '/proc/8/mountinfo': mi }, links: {} }), procs(8), { fds: false }, warnings);
     expect(facts.mounts.map((m) => m.path)).toEqual(['/run/a b\x1b[31m', '/old']);
@@ -153,7 +168,7 @@ describe('nesting (PNS, ONS)', () => {
     for (const n of full.namespaces) if (n.inode >= FIRST_DYNAMIC_INODE) expect(of(n.type, n.inode)?.owner).toBeNull();
   });
 
-  it('keeps each process\'s pid in every pid namespace it is visible in', () => {
+  it("keeps each process's pid in every pid namespace it is visible in", () => {
     expect(full.processes.find((p) => p.pid === 503)?.nspid).toEqual([503, 3, 2, 1]);
   });
 });
@@ -165,7 +180,16 @@ describe('leaks', () => {
   it('reports each leak once, in a fixed order, with its evidence', () => {
     expect(new Set(kinds).size).toBe(kinds.length);
     expect(skipped).toEqual([]);
-    expect(leaks.map((l) => l.kind)).toEqual(['held-namespace', 'held-namespace', 'held-namespace', 'orphan-netns', 'pod-without-sandbox', 'container-netns', 'pod-cgroup', 'container-cgroup']);
+    expect(leaks.map((l) => l.kind)).toEqual([
+      'held-namespace',
+      'held-namespace',
+      'held-namespace',
+      'orphan-netns',
+      'pod-without-sandbox',
+      'container-netns',
+      'pod-cgroup',
+      'container-cgroup',
+    ]);
   });
 
   it('finds namespaces held only by an fd or a bind mount, and says which', () => {
@@ -176,7 +200,7 @@ describe('leaks', () => {
     expect(cni.evidence.join('\n')).toMatch(/mount \/run\/netns\/cni-[0-9a-f-]+ \(mnt:\[4026531832\]\)/);
   });
 
-  it('finds the pod without a sandbox, the container outside its sandbox\'s netns, the empty pod cgroup and the leftover container cgroup', () => {
+  it("finds the pod without a sandbox, the container outside its sandbox's netns, the empty pod cgroup and the leftover container cgroup", () => {
     expect(leaks.find((l) => l.kind === 'pod-without-sandbox')?.pod).toBe(ids.noSandbox);
     const mism = leaks.find((l) => l.kind === 'container-netns')!;
     expect(mism.pod).toBe(ids.mismatch);
@@ -188,7 +212,7 @@ describe('leaks', () => {
     expect(leaks.filter((l) => l.kind === 'container-cgroup').map((l) => l.container?.id)).toEqual([ids.deadContainer]);
   });
 
-  it('never reports the healthy pod, its namespaces (also bind-mounted by CNI) or a process\'s *_for_children namespace', () => {
+  it("never reports the healthy pod, its namespaces (also bind-mounted by CNI) or a process's *_for_children namespace", () => {
     // Only its leftover container cgroup (a container that is gone) names it.
     const text = JSON.stringify(leaks.filter((l) => l.kind !== 'container-cgroup'));
     expect(text).not.toContain(ids.healthy);

@@ -11,7 +11,11 @@ describe('identifyProcess', () => {
   it('a kind node on a hybrid host: v2 names the node container, v1 the pod — the pod wins', () => {
     // As in SPIRE's kind testdata: the 0:: line is the node's containerd.service, the v1 lines the pod.
     const p = emptyProcess(4242);
-    p.cgroups = { unified: `/docker/${NODE}/system.slice/containerd.service`, memory: `/docker/${NODE}/kubepods/besteffort/pod${UID}/${ID}`, pids: `/docker/${NODE}/kubepods/besteffort/pod${UID}/${ID}` };
+    p.cgroups = {
+      unified: `/docker/${NODE}/system.slice/containerd.service`,
+      memory: `/docker/${NODE}/kubepods/besteffort/pod${UID}/${ID}`,
+      pids: `/docker/${NODE}/kubepods/besteffort/pod${UID}/${ID}`,
+    };
     const ident = identifyProcess(p, new Map());
     expect(ident?.hierarchy).toBe('memory');
     expect(ident?.id.pod?.uid).toBe(UID);

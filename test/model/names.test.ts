@@ -57,7 +57,7 @@ const pod = (s: Snapshot) => s.pods.find((p) => p.uid === UID)!;
 const ctr = (s: Snapshot, id: string) => s.containers.find((c) => c.id === id)!;
 
 describe('names from state files', () => {
-  it('names the seeds\' pod and its containers, with images, restarts and the files that said so', () => {
+  it("names the seeds' pod and its containers, with images, restarts and the files that said so", () => {
     const s = scanWith(seedFiles());
     expect(pod(s)).toMatchObject({ namespace: 'default', name: 'foo' });
     expect(pod(s).evidence).toEqual([LOGS, `${TASKS}/${APP}/config.json`, `${TASKS}/${SANDBOX}/config.json`, `${TASKS}/${SIDECAR}/config.json`].sort());
@@ -103,7 +103,11 @@ describe('names from state files', () => {
     expect(pod(s).sandbox).toBeNull();
     expect([ctr(s, APP).role, ctr(s, SIDECAR).role]).toEqual(['container', 'container']);
     expect([ctr(s, APP).name, ctr(s, SIDECAR).name]).toEqual(['app', 'sidecar']);
-    expect(findLeaks(s).leaks.filter((l) => l.kind === 'pod-without-sandbox').map((l) => l.pod)).toEqual([UID]);
+    expect(
+      findLeaks(s)
+        .leaks.filter((l) => l.kind === 'pod-without-sandbox')
+        .map((l) => l.pod),
+    ).toEqual([UID]);
     // Without the files, the sharing alone cannot tell a surviving app from a sandbox.
     expect(scanSync({ source: volumeSource({ ...gone, files: spec.files }) }).pods.find((p) => p.uid === UID)?.sandbox).not.toBeNull();
   });
@@ -122,7 +126,10 @@ describe('names from state files', () => {
   });
 
   it('names with control characters are escaped in views', () => {
-    const evil = state('containerd/k8s.io/app/config.json').replace('"io.kubernetes.cri.container-name": "app"', '"io.kubernetes.cri.container-name": "a\\u001b[31mpp"');
+    const evil = state('containerd/k8s.io/app/config.json').replace(
+      '"io.kubernetes.cri.container-name": "app"',
+      '"io.kubernetes.cri.container-name": "a\\u001b[31mpp"',
+    );
     const s = scanWith({ ...seedFiles(), [`${TASKS}/${APP}/config.json`]: evil });
     expect(ctr(s, APP).name).toBe('a\x1b[31mpp');
     const text = renderTree(s, {}, { color: false, width: 0 }) + renderPods(s, { color: false, width: 0 });
@@ -141,7 +148,7 @@ describe('names from state files', () => {
     expect(b).toMatchObject({ pid: 1, container: null, pod: null });
   });
 
-  it('the fixture of the seeds\' pod names it', () => {
+  it("the fixture of the seeds' pod names it", () => {
     const s = scanSync({ source: volumeSource(loadSpec('k8s-seed-pod') as HostSpec) });
     expect(pod(s)).toMatchObject({ namespace: 'default', name: 'foo' });
     expect(s.containers.map((c) => c.name).sort()).toEqual(['app', 'sidecar', null].sort());
@@ -159,7 +166,12 @@ describe('captures keep the names, and nothing else of the state files', () => {
     const spec = bareSeed();
     const app = JSON.parse(state('containerd/k8s.io/app/config.json')) as { process?: { env?: string[] } };
     app.process = { ...(app.process ?? {}), env: ['DB_PASSWORD=hunter2'] };
-    const files = { ...seedFiles(), [`${TASKS}/${APP}/config.json`]: JSON.stringify(app), [`${LOGS}/app/0.log`]: 'secret log line\n', [`${LOGS}/app/notes.txt`]: 'x' };
+    const files = {
+      ...seedFiles(),
+      [`${TASKS}/${APP}/config.json`]: JSON.stringify(app),
+      [`${LOGS}/app/0.log`]: 'secret log line\n',
+      [`${LOGS}/app/notes.txt`]: 'x',
+    };
     const host = volumeSource({ ...spec, files: { ...(spec.files ?? {}), ...files } });
     const dir = mkdtempSync(join(tmpdir(), 'nsview-names-capture-'));
     try {
@@ -173,7 +185,9 @@ describe('captures keep the names, and nothing else of the state files', () => {
       const s = scanSync({ root: dest });
       const direct = scanWith(files);
       expect(pod(s)).toMatchObject({ namespace: 'default', name: 'foo' });
-      expect(s.containers.map((c) => [c.id, c.name, c.image, c.restarts]).sort()).toEqual(direct.containers.map((c) => [c.id, c.name, c.image, c.restarts]).sort());
+      expect(s.containers.map((c) => [c.id, c.name, c.image, c.restarts]).sort()).toEqual(
+        direct.containers.map((c) => [c.id, c.name, c.image, c.restarts]).sort(),
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -228,9 +242,21 @@ describe('Docker and CRI-O state files in a scan', () => {
   it('plain Docker containers are named by config.v2.json (the hand-made pod of the seeds)', () => {
     const spec = loadSpec('docker-seed-pod') as HostSpec;
     const id = 'd553b4cf644d5ddd7ec804d3087dae629b9bc61ce1f3679ffd694c4818e5a482';
-    const files = { [`/var/lib/docker/containers/${id}/config.v2.json`]: JSON.stringify({ ID: id, Name: '/httpbin', Config: { Image: 'kennethreitz/httpbin', Env: ['X=1'], Labels: null }, State: { Running: true, Pid: 27865 } }) };
+    const files = {
+      [`/var/lib/docker/containers/${id}/config.v2.json`]: JSON.stringify({
+        ID: id,
+        Name: '/httpbin',
+        Config: { Image: 'kennethreitz/httpbin', Env: ['X=1'], Labels: null },
+        State: { Running: true, Pid: 27865 },
+      }),
+    };
     const s = scanSync({ source: volumeSource({ ...spec, files: { ...(spec.files ?? {}), ...files } }) });
-    expect(s.containers.find((c) => c.id === id)).toMatchObject({ runtime: 'docker', name: 'httpbin', image: 'kennethreitz/httpbin', evidence: [`/var/lib/docker/containers/${id}/config.v2.json`] });
+    expect(s.containers.find((c) => c.id === id)).toMatchObject({
+      runtime: 'docker',
+      name: 'httpbin',
+      image: 'kennethreitz/httpbin',
+      evidence: [`/var/lib/docker/containers/${id}/config.v2.json`],
+    });
     expect(which(s, [27880])[0]?.container?.name).toBe('httpbin');
   });
 

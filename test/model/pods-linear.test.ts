@@ -21,7 +21,16 @@ describe('groupPods', () => {
       p.startTime = 100 + i;
       processes.push(p);
       const id = i.toString(16).padStart(64, '0');
-      containers.push({ id, runtime: 'docker', name: null, role: 'container', hierarchy: 'unified', cgroup: `/user.slice/many/${id}`, pids: [p.pid], pod: null });
+      containers.push({
+        id,
+        runtime: 'docker',
+        name: null,
+        role: 'container',
+        hierarchy: 'unified',
+        cgroup: `/user.slice/many/${id}`,
+        pids: [p.pid],
+        pod: null,
+      });
     }
     const t = performance.now();
     const before = JSON.stringify(containers);

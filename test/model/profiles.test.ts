@@ -39,7 +39,14 @@ describe('the light profiles where a full scan knows more', () => {
     const spec = loadSpec('docker-seed-pod');
     const sandbox = spec.processes.find((p) => p.pid === 27743)!;
     // An `unshare` wrapper in the sandbox's cgroup, in the node's namespaces, with the lowest pid.
-    spec.processes.push({ pid: 27741, ppid: 27720, comm: 'unshare', cmdline: ['unshare', '--fork', 'sleep', 'infinity'], start: 269999, cgroup: sandbox.cgroup });
+    spec.processes.push({
+      pid: 27741,
+      ppid: 27720,
+      comm: 'unshare',
+      cmdline: ['unshare', '--fork', 'sleep', 'infinity'],
+      start: 269999,
+      cgroup: sandbox.cgroup,
+    });
     const full = scanSync({ source: volumeSource(spec) });
     const tree = scanSync({ source: volumeSource(spec), profile: 'tree', hierarchies: 'primary', limits: false });
     expect(tree.pods.map((p) => [p.sandbox, p.namespaces])).toEqual(full.pods.map((p) => [p.sandbox, p.namespaces]));

@@ -19,7 +19,7 @@ describe("the seeds' Kubernetes pod (k8s-seed-pod)", () => {
   const s = scan('k8s-seed-pod');
   const pod = s.pods[0]!;
 
-  it('has the pod-level namespaces with exactly the pod\'s processes', () => {
+  it("has the pod-level namespaces with exactly the pod's processes", () => {
     expect(nsOf(s, 'net', 4026532614)?.pids).toEqual([4966, 5001, 5016, 5035]);
     expect(nsOf(s, 'uts', 4026532716)?.pids).toEqual([4966, 5001, 5016, 5035]);
     expect(nsOf(s, 'ipc', 4026532717)?.pids).toEqual([4966, 5001, 5016, 5035]);
@@ -59,7 +59,9 @@ describe("the seeds' Kubernetes pod (k8s-seed-pod)", () => {
     expect(d.namespaces.filter((n) => n.shared && !n.node).map((n) => n.type)).toEqual(['ipc', 'net', 'uts']);
     expect(d.distinct).toEqual(expect.arrayContaining(['mnt', 'pid']));
     expect(d.namespaces.find((n) => n.type === 'net')).toMatchObject({ a: 4026532614, b: 4026532614, shared: true });
-    expect(d.verdict).toBe("same pod default/foo, different containers app and sidecar: share ipc, net, uts; separate cgroup, mnt, pid; both in the node's time, user");
+    expect(d.verdict).toBe(
+      "same pod default/foo, different containers app and sidecar: share ipc, net, uts; separate cgroup, mnt, pid; both in the node's time, user",
+    );
     expect(d.cgroups[0]).toMatchObject({ hierarchy: 'unified', common: pod.cgroup });
   });
 
@@ -197,7 +199,12 @@ describe('a Docker host (docker-host)', () => {
   const ex = loadSpec<{ docker: string[]; podman: string; podmanPod: { id: string; infra: string; app: string } }>('docker-host').expect!;
 
   it('finds the Docker, podman and nspawn containers', () => {
-    expect(s.containers.filter((c) => c.runtime === 'docker').map((c) => c.id).sort()).toEqual([...ex.docker].sort());
+    expect(
+      s.containers
+        .filter((c) => c.runtime === 'docker')
+        .map((c) => c.id)
+        .sort(),
+    ).toEqual([...ex.docker].sort());
     expect(s.containers.find((c) => c.runtime === 'podman')).toMatchObject({ id: ex.podman, pids: [2301], cgroup: `/machine.slice/libpod-${ex.podman}.scope` });
     expect(s.containers.find((c) => c.runtime === 'nspawn')).toMatchObject({ id: 'debian-test', name: 'debian-test', pids: [2400] });
   });

@@ -60,12 +60,14 @@ describe('issue 14.7: deep or huge input is refused before it is parsed', () => 
         }
       });
     expect(refusal(deep(MAX_TREE_DEPTH))).toBe('');
-    expect(refusal(deep(MAX_TREE_DEPTH + 1))).toMatch(new RegExp(`^snap\\.json: not an nsview snapshot: hierarchies\\[0\\]\\.root(\\.children\\[\\d+\\])+ is nested more than ${MAX_TREE_DEPTH} cgroups deep$`));
+    expect(refusal(deep(MAX_TREE_DEPTH + 1))).toMatch(
+      new RegExp(`^snap\\.json: not an nsview snapshot: hierarchies\\[0\\]\\.root(\\.children\\[\\d+\\])+ is nested more than ${MAX_TREE_DEPTH} cgroups deep$`),
+    );
   });
 });
 
 describe('issue 14.8: types of every field a view reads, keys as plain data', () => {
-  it('a `constructor` or `__proto__` hierarchy in one process\'s cgroups: diff shows it on that side only', () => {
+  it("a `constructor` or `__proto__` hierarchy in one process's cgroups: diff shows it on that side only", () => {
     const snap = parseSnapshot(
       mutate((s) => {
         const a = s.processes.find((p: any) => p.pid === 5001);

@@ -39,10 +39,14 @@ describe('classifyNodePath', () => {
     expect(classifyNodePath(path)).toEqual(want);
   });
 
-  it.each(['/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/x/hostname', '/run/containerd/io.containerd.runtime.v2.task/k8s.io/x/rootfs', '/var/lib/docker/containers/x/hosts', '/run/containers/storage/overlay-containers/x/userdata/resolv.conf', `${K}/plugins/x`, '/var/lib/kubelet/plugins/csi'])(
-    'a runtime\'s own file is no volume: %s',
-    (path) => expect(classifyNodePath(path)).toBeNull(),
-  );
+  it.each([
+    '/var/lib/containerd/io.containerd.grpc.v1.cri/sandboxes/x/hostname',
+    '/run/containerd/io.containerd.runtime.v2.task/k8s.io/x/rootfs',
+    '/var/lib/docker/containers/x/hosts',
+    '/run/containers/storage/overlay-containers/x/userdata/resolv.conf',
+    `${K}/plugins/x`,
+    '/var/lib/kubelet/plugins/csi',
+  ])("a runtime's own file is no volume: %s", (path) => expect(classifyNodePath(path)).toBeNull());
 });
 
 describe('podVolumes', () => {
@@ -66,20 +70,48 @@ describe('podVolumes', () => {
     '107 100 0:27 /kubepods.slice/x /sys/fs/cgroup ro - cgroup2 cgroup2 rw',
     '108 106 0:5 /null /proc/kcore rw - devtmpfs udev rw',
   ];
-  const sidecar = ['200 199 0:71 / / rw - overlay overlay rw', `201 200 8:1 ${K}/volumes/kubernetes.io~empty-dir/data /logs ro,relatime - ext4 /dev/sda1 rw`, `202 200 0:60 / /etc/tls ro - tmpfs tmpfs rw`];
+  const sidecar = [
+    '200 199 0:71 / / rw - overlay overlay rw',
+    `201 200 8:1 ${K}/volumes/kubernetes.io~empty-dir/data /logs ro,relatime - ext4 /dev/sda1 rw`,
+    `202 200 0:60 / /etc/tls ro - tmpfs tmpfs rw`,
+  ];
   const worker = ['300 299 0:72 / / rw - overlay overlay rw', '301 300 8:1 /tmp/private /scratch rw - ext4 /dev/sda1 rw'];
   const proc = (pid: number, mnt: number): ProcessInfo => ({ ...emptyProcess(pid), ns: { mnt } });
-  const ctr = (id: string, pids: number[], role: Container['role'] = 'container'): Container => ({ id, runtime: 'containerd', name: id, role, hierarchy: 'unified', cgroup: `/${id}`, pids, pod: UID });
+  const ctr = (id: string, pids: number[], role: Container['role'] = 'container'): Container => ({
+    id,
+    runtime: 'containerd',
+    name: id,
+    role,
+    hierarchy: 'unified',
+    cgroup: `/${id}`,
+    pids,
+    pod: UID,
+  });
   const containers = [ctr('sandbox', [10], 'sandbox'), ctr('app', [11]), ctr('sidecar', [12]), ctr('worker', [13]), ctr('unread', [14])];
   const processes = [proc(1, 1000), proc(10, 1010), proc(11, 1011), proc(12, 1012), proc(13, 1013), proc(14, 1014)];
   const pod: Pod = {
-    key: UID, uid: UID, name: null, inferred: false, qos: 'burstable', driver: 'systemd', hierarchy: 'unified', cgroup: '/p',
-    sandbox: { id: 'sandbox', pid: 10 }, containers: containers.map((c) => c.id), namespaces: {} as Pod['namespaces'],
+    key: UID,
+    uid: UID,
+    name: null,
+    inferred: false,
+    qos: 'burstable',
+    driver: 'systemd',
+    hierarchy: 'unified',
+    cgroup: '/p',
+    sandbox: { id: 'sandbox', pid: 10 },
+    containers: containers.map((c) => c.id),
+    namespaces: {} as Pod['namespaces'],
   };
   const tables = new Map(
-    ([[1000, node], [1010, [`400 399 8:1 ${K}/volumes/kubernetes.io~empty-dir/data /data rw - ext4 /dev/sda1 rw`]], [1011, app], [1012, sidecar], [1013, worker]] as Array<[number, string[]]>).map(
-      ([mnt, lines]) => [mnt, parseMountinfo(lines.join('\n')).mounts],
-    ),
+    (
+      [
+        [1000, node],
+        [1010, [`400 399 8:1 ${K}/volumes/kubernetes.io~empty-dir/data /data rw - ext4 /dev/sda1 rw`]],
+        [1011, app],
+        [1012, sidecar],
+        [1013, worker],
+      ] as Array<[number, string[]]>
+    ).map(([mnt, lines]) => [mnt, parseMountinfo(lines.join('\n')).mounts]),
   );
   const [out] = podVolumes([pod], containers, processes, 1000, tables);
   const vol = (kind: string, name: string) => out!.volumes!.find((v) => v.kind === kind && v.name === name);
@@ -110,15 +142,33 @@ describe('podVolumes', () => {
     expect(vol('hostPath', '/tmp/private')?.mounts).toEqual([{ container: 'worker', path: '/scratch', readOnly: false }]);
   });
 
-  it('leaves out the runtime\'s own mounts, the sandbox, and containers whose mounts were not read; sorted by kind, then name', () => {
-    expect(out!.volumes!.map((v) => `${v.kind} ${v.name}`)).toEqual(['configMap config', 'emptyDir data', 'hostPath /srv/logs', 'hostPath /tmp/private', 'secret tls']);
+  it("leaves out the runtime's own mounts, the sandbox, and containers whose mounts were not read; sorted by kind, then name", () => {
+    expect(out!.volumes!.map((v) => `${v.kind} ${v.name}`)).toEqual([
+      'configMap config',
+      'emptyDir data',
+      'hostPath /srv/logs',
+      'hostPath /tmp/private',
+      'secret tls',
+    ]);
     expect(JSON.stringify(out!.volumes)).not.toMatch(/sandbox|unread|kcore|cgroup/);
   });
 
-  it('a container that kept the node\'s root inherits the node\'s mounts: those and nsfs files are not volumes, its own binds are', () => {
-    const nodeLines = ['20 1 8:1 / / rw - ext4 /dev/sda1 rw', '21 20 8:2 / /srv/data rw - ext4 /dev/sdb1 rw', '22 20 0:4 net:[4026532176] /run/netns/x rw - nsfs nsfs rw'];
-    const own = ['20 1 8:1 / / rw - ext4 /dev/sda1 rw', '21 20 8:2 / /srv/data rw - ext4 /dev/sdb1 rw', '22 20 0:4 net:[4026532176] /run/netns/x rw - nsfs nsfs rw', '23 20 8:1 /srv/logs /logs ro - ext4 /dev/sda1 rw'];
-    const t = new Map([[1000, parseMountinfo(nodeLines.join('\n')).mounts], [1011, parseMountinfo(own.join('\n')).mounts]]);
+  it("a container that kept the node's root inherits the node's mounts: those and nsfs files are not volumes, its own binds are", () => {
+    const nodeLines = [
+      '20 1 8:1 / / rw - ext4 /dev/sda1 rw',
+      '21 20 8:2 / /srv/data rw - ext4 /dev/sdb1 rw',
+      '22 20 0:4 net:[4026532176] /run/netns/x rw - nsfs nsfs rw',
+    ];
+    const own = [
+      '20 1 8:1 / / rw - ext4 /dev/sda1 rw',
+      '21 20 8:2 / /srv/data rw - ext4 /dev/sdb1 rw',
+      '22 20 0:4 net:[4026532176] /run/netns/x rw - nsfs nsfs rw',
+      '23 20 8:1 /srv/logs /logs ro - ext4 /dev/sda1 rw',
+    ];
+    const t = new Map([
+      [1000, parseMountinfo(nodeLines.join('\n')).mounts],
+      [1011, parseMountinfo(own.join('\n')).mounts],
+    ]);
     const [p] = podVolumes([{ ...pod, containers: ['app'] }], [ctr('app', [11])], [proc(1, 1000), proc(11, 1011)], 1000, t);
     expect(p!.volumes!.map((v) => `${v.kind} ${v.name}`)).toEqual(['hostPath /srv/logs']);
   });
@@ -132,9 +182,14 @@ describe("the seeds' pod: an app and its sidecar share an emptyDir", () => {
   const s = scanSync({ source: scenarioSource('k8s-seed-pod') });
   const pod = s.pods[0]!;
 
-  it('reads each container\'s mount namespace once and names the volumes', () => {
+  it("reads each container's mount namespace once and names the volumes", () => {
     expect(s.coverage).toMatchObject({ volumes: true });
-    expect(pod.volumes!.map((v) => `${v.kind} ${v.name} ${v.mounts.map((m) => `${s.containers.find((c) => c.id === m.container)?.name}:${m.path}:${m.readOnly ? 'ro' : 'rw'}`).join(',')}`)).toEqual([
+    expect(
+      pod.volumes!.map(
+        (v) =>
+          `${v.kind} ${v.name} ${v.mounts.map((m) => `${s.containers.find((c) => c.id === m.container)?.name}:${m.path}:${m.readOnly ? 'ro' : 'rw'}`).join(',')}`,
+      ),
+    ).toEqual([
       'emptyDir shared-data app:/data:rw,sidecar:/logs:ro',
       'etc-hosts etc-hosts app:/etc/hosts:rw,sidecar:/etc/hosts:rw',
       'projected kube-api-access-7xk2p app:/var/run/secrets/kubernetes.io/serviceaccount:ro,sidecar:/var/run/secrets/kubernetes.io/serviceaccount:ro',
@@ -159,8 +214,11 @@ describe("the seeds' pod: an app and its sidecar share an emptyDir", () => {
     expect(text).not.toContain('termination-log');
   });
 
-  it('inspect lists the volumes a process\'s container mounts; diff the ones two containers share', () => {
-    expect(inspectProcess(s, 5035).volumes?.find((v) => v.name === 'shared-data')).toMatchObject({ mounts: [{ path: '/logs', readOnly: true }], sharedWith: [{ path: '/data', readOnly: false }] });
+  it("inspect lists the volumes a process's container mounts; diff the ones two containers share", () => {
+    expect(inspectProcess(s, 5035).volumes?.find((v) => v.name === 'shared-data')).toMatchObject({
+      mounts: [{ path: '/logs', readOnly: true }],
+      sharedWith: [{ path: '/data', readOnly: false }],
+    });
     const d = diff(s, 5001, 5035);
     // etc-hosts is a file the kubelet gives every container, not a volume they share.
     expect(d.volumes?.map((v) => v.name)).toEqual(['shared-data', 'kube-api-access-7xk2p']);

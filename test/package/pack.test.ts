@@ -21,13 +21,17 @@ let pkgDir = '';
 let bin = '';
 let files: string[] = [];
 
-const run = (cmd: string, args: string[], cwd: string) => spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NODE_PATH: '', FORCE_COLOR: '0', NO_COLOR: '1' } });
+const run = (cmd: string, args: string[], cwd: string) =>
+  spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 120_000, env: { ...process.env, NODE_PATH: '', FORCE_COLOR: '0', NO_COLOR: '1' } });
 
 beforeAll(() => {
   if (!fs.existsSync(nodePath.join(repo, 'dist/bin/nsview.js'))) execFileSync(npm, ['run', 'build'], { cwd: repo, stdio: 'ignore' });
   tmp = fs.mkdtempSync(nodePath.join(os.tmpdir(), 'nsview-pack-'));
   // --ignore-scripts: pack the dist/ that was just built instead of building again.
-  const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], { cwd: repo, encoding: 'utf8' })) as Array<{ filename: string; files: Array<{ path: string }> }>;
+  const packed = JSON.parse(execFileSync(npm, ['pack', '--json', '--ignore-scripts', '--pack-destination', tmp], { cwd: repo, encoding: 'utf8' })) as Array<{
+    filename: string;
+    files: Array<{ path: string }>;
+  }>;
   files = packed[0]!.files.map((f) => f.path);
   const tarball = nodePath.join(tmp, nodePath.basename(packed[0]!.filename));
   const prefix = nodePath.join(tmp, 'prefix');
@@ -51,7 +55,7 @@ describe('the packed tarball', () => {
     expect(files).toContain('LICENSE');
     expect(files).toContain('README.md');
     expect(files).toContain('docs/cli.md');
-    expect(files.filter((f) => /^(lib|bin|test|fixtures|bench)\//.test(f) || f.endsWith('.ts') && !f.endsWith('.d.ts'))).toEqual([]);
+    expect(files.filter((f) => /^(lib|bin|test|fixtures|bench)\//.test(f) || (f.endsWith('.ts') && !f.endsWith('.d.ts')))).toEqual([]);
   });
 
   it('installs only runtime dependencies: no dev tool is reachable from the installed package', () => {
@@ -96,7 +100,17 @@ describe('a consumer project', () => {
     fs.writeFileSync(
       nodePath.join(consumer, 'tsconfig.json'),
       JSON.stringify({
-        compilerOptions: { module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', strict: true, exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, noEmit: true, skipLibCheck: false, types: ['node'] },
+        compilerOptions: {
+          module: 'nodenext',
+          moduleResolution: 'nodenext',
+          target: 'es2022',
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          noUncheckedIndexedAccess: true,
+          noEmit: true,
+          skipLibCheck: false,
+          types: ['node'],
+        },
         files: ['index.ts'],
       }),
     );

@@ -156,7 +156,12 @@ const KUBELET: Row[] = [
     path: `/system.slice/docker-${OUTER}.scope/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${UID_}.slice/docker-${ID2}.scope`,
     want: {
       outer: c('docker', OUTER, `/system.slice/docker-${OUTER}.scope`),
-      pod: pod(UID, 'besteffort', 'systemd', `/system.slice/docker-${OUTER}.scope/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${UID_}.slice`),
+      pod: pod(
+        UID,
+        'besteffort',
+        'systemd',
+        `/system.slice/docker-${OUTER}.scope/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod${UID_}.slice`,
+      ),
       container: c(
         'docker',
         ID2,
@@ -232,7 +237,7 @@ const NESTED: Row[] = [
     },
   },
   {
-    form: 'EKS Fargate, the pod cgroup itself: the ECS task is not the pod\'s container',
+    form: "EKS Fargate, the pod cgroup itself: the ECS task is not the pod's container",
     path: `${FG_ECS}/kubepods/besteffort/pod${FG_UID}`,
     want: { pod: pod(FG_UID, 'besteffort', 'cgroupfs', `${FG_ECS}/kubepods/besteffort/pod${FG_UID}`) },
   },
@@ -291,9 +296,11 @@ const NESTED: Row[] = [
     },
   },
   {
-    form: 'kind node, a pod slice itself: the node is not the pod\'s container',
+    form: "kind node, a pod slice itself: the node is not the pod's container",
     path: `/system.slice/docker-${OUTER}.scope/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-pod${UID_}.slice`,
-    want: { pod: pod(UID, 'guaranteed', 'systemd', `/system.slice/docker-${OUTER}.scope/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-pod${UID_}.slice`) },
+    want: {
+      pod: pod(UID, 'guaranteed', 'systemd', `/system.slice/docker-${OUTER}.scope/kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-pod${UID_}.slice`),
+    },
   },
   {
     form: 'k3d/minikube node on a v2 host, cgroupfs, Guaranteed: docker-<node>.scope/kubepods/pod<UID>/<ID>',
@@ -360,7 +367,12 @@ const NESTED: Row[] = [
     path: `/machine.slice/machine-k8s.scope/payload/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID_}.slice/crio-${ID}.scope`,
     want: {
       outer: c('nspawn', 'k8s', '/machine.slice/machine-k8s.scope', 'k8s'),
-      pod: pod(UID, 'burstable', 'systemd', `/machine.slice/machine-k8s.scope/payload/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID_}.slice`),
+      pod: pod(
+        UID,
+        'burstable',
+        'systemd',
+        `/machine.slice/machine-k8s.scope/payload/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID_}.slice`,
+      ),
       container: c(
         'cri-o',
         ID,
@@ -378,7 +390,7 @@ const NESTED: Row[] = [
     },
   },
   {
-    form: 'a kubelet in a pod (k3k virtual cluster): the outer pod\'s container holds the inner pod',
+    form: "a kubelet in a pod (k3k virtual cluster): the outer pod's container holds the inner pod",
     path: `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID2_}.slice/cri-containerd-${OUTER}.scope/kubepods/besteffort/pod${UID}/${ID}`,
     want: {
       outer: c('containerd', OUTER, `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID2_}.slice/cri-containerd-${OUTER}.scope`),
@@ -396,7 +408,7 @@ const NESTED: Row[] = [
     },
   },
   {
-    form: 'a kubelet in a pod, the inner pod cgroup itself: the outer pod\'s container is not in the inner pod',
+    form: "a kubelet in a pod, the inner pod cgroup itself: the outer pod's container is not in the inner pod",
     path: `/kubepods.slice/kubepods-burstable.slice/kubepods-burstable-pod${UID2_}.slice/cri-containerd-${OUTER}.scope/kubepods/besteffort/pod${UID}`,
     want: {
       pod: pod(
@@ -408,7 +420,7 @@ const NESTED: Row[] = [
     },
   },
   {
-    form: 'a pod seen from another pod\'s cgroup namespace (SPIRE test): /../../../burstable/pod<UID>/<ID>',
+    form: "a pod seen from another pod's cgroup namespace (SPIRE test): /../../../burstable/pod<UID>/<ID>",
     path: `/../../../burstable/pod${UID}/${ID}`,
     want: {
       outsideNamespace: true,
@@ -626,11 +638,7 @@ const LXC_MACHINES_ECS: Row[] = [
     form: 'ECS Fargate 1.4: /ecs/<task>/<32 hex>-<n>',
     path: '/ecs/8cd79a803caf4d2aa945152e934a5c00/8cd79a803caf4d2aa945152e934a5c00-1053176469',
     want: {
-      container: c(
-        'ecs',
-        '8cd79a803caf4d2aa945152e934a5c00-1053176469',
-        '/ecs/8cd79a803caf4d2aa945152e934a5c00/8cd79a803caf4d2aa945152e934a5c00-1053176469',
-      ),
+      container: c('ecs', '8cd79a803caf4d2aa945152e934a5c00-1053176469', '/ecs/8cd79a803caf4d2aa945152e934a5c00/8cd79a803caf4d2aa945152e934a5c00-1053176469'),
     },
   },
   {
@@ -726,8 +734,19 @@ describe('recogniseCgroupPath', () => {
   });
 
   it('never reports a container above the pod cgroup as the container of that pod', () => {
-    const holders = [`/docker/${OUTER}`, `/system.slice/docker-${OUTER}.scope`, FG_ECS, '/lxc.payload.n', '/lxc/101/ns', '/machine.slice/machine-n.scope/payload'];
-    const tails = [`kubepods/besteffort/pod${UID}`, `kubepods.slice/kubepods-pod${UID_}.slice`, `kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-burstable.slice/kubelet-kubepods-burstable-pod${UID_}.slice`];
+    const holders = [
+      `/docker/${OUTER}`,
+      `/system.slice/docker-${OUTER}.scope`,
+      FG_ECS,
+      '/lxc.payload.n',
+      '/lxc/101/ns',
+      '/machine.slice/machine-n.scope/payload',
+    ];
+    const tails = [
+      `kubepods/besteffort/pod${UID}`,
+      `kubepods.slice/kubepods-pod${UID_}.slice`,
+      `kubelet.slice/kubelet-kubepods.slice/kubelet-kubepods-burstable.slice/kubelet-kubepods-burstable-pod${UID_}.slice`,
+    ];
     for (const h of holders) {
       for (const t of tails) {
         const id = recogniseCgroupPath(`${h}/${t}`);
@@ -780,7 +799,12 @@ describe('recogniseCgroupPath', () => {
     fc.assert(
       fc.property(pathArb, (path) => {
         const id = recogniseCgroupPath(path);
-        const norm = '/' + path.split('/').filter((s) => s !== '' && s !== '.').join('/');
+        const norm =
+          '/' +
+          path
+            .split('/')
+            .filter((s) => s !== '' && s !== '.')
+            .join('/');
         for (const cg of [id.container?.cgroup, id.outer?.cgroup, id.pod?.cgroup, id.monitor?.cgroup]) {
           if (cg !== undefined) expect(norm === cg || norm.startsWith(cg + '/')).toBe(true);
         }

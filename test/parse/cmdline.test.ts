@@ -8,7 +8,7 @@ describe('parseCmdline', () => {
     ['real sleep', 'sleep\0infinity\0', ['sleep', 'infinity']],
     ['spaces inside an argument', 'sh\0-c\0echo a b\0', ['sh', '-c', 'echo a b']],
     ['empty argument in the middle', 'printf\0\0x\0', ['printf', '', 'x']],
-    ['empty last argument', "a\0\0", ['a', '']],
+    ['empty last argument', 'a\0\0', ['a', '']],
     ['only a NUL', '\0', ['']],
     ['setproctitle: no trailing NUL', 'nginx: worker process', ['nginx: worker process']],
     ['setproctitle: padded', 'postgres: checkpointer   ', ['postgres: checkpointer   ']],

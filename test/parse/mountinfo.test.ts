@@ -111,11 +111,7 @@ describe('parseCgroupMounts', () => {
       '41 31 0:38 /my\\040dir /mnt/cgroup\\040two\\011x\\012y\\134z rw - cgroup2 cgroup2 rw\n',
       ok([v2('/mnt/cgroup two\tx\ny\\z', '/my dir')]),
     ],
-    [
-      'a mount point with " - " escaped',
-      '41 31 0:38 / /mnt/a\\040-\\040b rw - cgroup2 cgroup2 rw\n',
-      ok([v2('/mnt/a - b')]),
-    ],
+    ['a mount point with " - " escaped', '41 31 0:38 / /mnt/a\\040-\\040b rw - cgroup2 cgroup2 rw\n', ok([v2('/mnt/a - b')])],
     ['deleted root keeps its suffix', '41 31 0:38 /gone\\040(deleted) /mnt rw - cgroup2 cgroup2 rw\n', ok([v2('/mnt', '/gone (deleted)')])],
     ['a cgroup-like source of another fstype is ignored', '50 1 0:40 / /mnt rw - tmpfs cgroup rw\n', ok([])],
     ['cgroup source with an odd name', '50 1 0:40 / /mnt rw - cgroup2 none rw\n', ok([v2('/mnt')])],

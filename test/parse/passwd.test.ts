@@ -13,10 +13,28 @@ const REAL = [
 
 describe('parsePasswd', () => {
   it.each<[string, string, Array<[number, string]>]>([
-    ['a real file', REAL, [[0, 'root'], [1, 'daemon'], [2, 'bin'], [998, 'systemd-network'], [65534, 'nobody'], [1000, 'alice']]],
+    [
+      'a real file',
+      REAL,
+      [
+        [0, 'root'],
+        [1, 'daemon'],
+        [2, 'bin'],
+        [998, 'systemd-network'],
+        [65534, 'nobody'],
+        [1000, 'alice'],
+      ],
+    ],
     ['empty file', '', []],
     ['no trailing newline', 'root:x:0:0::/root:/bin/sh', [[0, 'root']]],
-    ['CRLF', 'root:x:0:0::/root:/bin/sh\r\nbob:x:7:7::/:/bin/sh\r\n', [[0, 'root'], [7, 'bob']]],
+    [
+      'CRLF',
+      'root:x:0:0::/root:/bin/sh\r\nbob:x:7:7::/:/bin/sh\r\n',
+      [
+        [0, 'root'],
+        [7, 'bob'],
+      ],
+    ],
     ['comments and blank lines', '# users\n\nroot:x:0:0::/:/bin/sh\n#bob:x:5:5::/:/bin/sh\n', [[0, 'root']]],
     ['first entry for a uid wins', 'root:x:0:0::/:/bin/sh\ntoor:x:0:0::/:/bin/sh\n', [[0, 'root']]],
     ['NIS compat lines are skipped', '+::::::\n+alice::::::\n-bob:::\nroot:x:0:0::/:/bin/sh\n', [[0, 'root']]],

@@ -53,7 +53,11 @@ describe('parseProcCgroup', () => {
       V1,
       [
         line(11, ['hugetlb'], '/'),
-        line(10, ['cpu', 'cpuacct'], '/kubepods/burstable/pod0e3b5f7c-2a86-4c8e-9d44-1a2b3c4d5e6f/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef'),
+        line(
+          10,
+          ['cpu', 'cpuacct'],
+          '/kubepods/burstable/pod0e3b5f7c-2a86-4c8e-9d44-1a2b3c4d5e6f/0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+        ),
         line(9, ['net_cls', 'net_prio'], '/'),
         line(8, ['perf_event'], '/'),
         line(1, ['name=systemd'], '/user.slice/user-1000.slice/session-2.scope'),

@@ -4,21 +4,36 @@ import { PF_KTHREAD, parseProcStat, type ProcStat } from '../../lib/parse/proc-s
 /** The 49 fields after the command, from a real `/proc/self/stat` (kernel 6.x). */
 const TAIL_SELF =
   'R 3409 3409 2607 0 -1 4194304 102 0 0 0 0 0 0 0 20 0 1 0 38980 3133440 389 18446744073709551615 94618611085312 94618611105193 140729839706176 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 94618611121200 94618611122816 94619131424768 140729839708896 140729839708916 140729839708916 140729839710187 0';
-const TAIL_INIT = 'S 0 0 0 0 -1 4194560 30755 299148 0 154 39 228 734 394 10 -10 13 0 24 43118592 3157 18446744073709551615 1 1 0 0 0 0 0 4096 1256 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0';
-const TAIL_KTHREADD = 'S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 24 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0';
-const TAIL_KWORKER = 'I 2 0 0 0 -1 69238880 0 0 0 0 0 0 0 0 0 -20 1 0 24 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 1 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0';
-const TAIL_ZOMBIE = 'Z 5113 5111 2607 0 -1 4227148 223 0 0 0 0 0 0 0 20 0 1 0 46144 0 0 18446744073709551615 0 0 0 0 0 0 0 16781312 2 1 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0';
+const TAIL_INIT =
+  'S 0 0 0 0 -1 4194560 30755 299148 0 154 39 228 734 394 10 -10 13 0 24 43118592 3157 18446744073709551615 1 1 0 0 0 0 0 4096 1256 0 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0';
+const TAIL_KTHREADD =
+  'S 0 0 0 0 -1 2129984 0 0 0 0 0 0 0 0 20 0 1 0 24 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0';
+const TAIL_KWORKER =
+  'I 2 0 0 0 -1 69238880 0 0 0 0 0 0 0 0 0 -20 1 0 24 0 0 18446744073709551615 0 0 0 0 0 0 0 2147483647 0 1 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0';
+const TAIL_ZOMBIE =
+  'Z 5113 5111 2607 0 -1 4227148 223 0 0 0 0 0 0 0 20 0 1 0 46144 0 0 18446744073709551615 0 0 0 0 0 0 0 16781312 2 1 0 0 17 0 0 0 0 0 0 0 0 0 0 0 0 0 0';
 /** The short line the test host builder writes (22 fields). */
 const TAIL_SHORT = 'S 1 7 7 0 -1 0 0 0 0 0 0 0 0 0 20 0 1 0 70';
 
-const stat = (pid: number, comm: string, state: string, ppid: number, flags: number, startTime: number): ProcStat => ({ pid, comm, state, ppid, flags, startTime });
+const stat = (pid: number, comm: string, state: string, ppid: number, flags: number, startTime: number): ProcStat => ({
+  pid,
+  comm,
+  state,
+  ppid,
+  flags,
+  startTime,
+});
 
 describe('parseProcStat', () => {
   it.each<[string, string, ProcStat]>([
     ['a real process', `3411 (cat) ${TAIL_SELF}\n`, stat(3411, 'cat', 'R', 3409, 4194304, 38980)],
     ['init', `1 (systemd) ${TAIL_INIT}\n`, stat(1, 'systemd', 'S', 0, 4194560, 24)],
     ['kthreadd', `2 (kthreadd) ${TAIL_KTHREADD}\n`, stat(2, 'kthreadd', 'S', 0, 2129984, 24)],
-    ['a kernel worker (I, slash and colon in comm)', `10 (kworker/0:0H-events_highpri) ${TAIL_KWORKER}\n`, stat(10, 'kworker/0:0H-events_highpri', 'I', 2, 69238880, 24)],
+    [
+      'a kernel worker (I, slash and colon in comm)',
+      `10 (kworker/0:0H-events_highpri) ${TAIL_KWORKER}\n`,
+      stat(10, 'kworker/0:0H-events_highpri', 'I', 2, 69238880, 24),
+    ],
     ['a zombie', `5154 (python3) ${TAIL_ZOMBIE}\n`, stat(5154, 'python3', 'Z', 5113, 4227148, 46144)],
     ['comm with spaces', `7 (tmux: server) ${TAIL_SHORT}\n`, stat(7, 'tmux: server', 'S', 1, 0, 70)],
     ['comm with ) and spaces: (a) b)', `7 (a) b) ${TAIL_SHORT}\n`, stat(7, 'a) b', 'S', 1, 0, 70)],

@@ -31,7 +31,8 @@ const SELF = [
 /** A process in two nested pid namespaces, with different real and effective uids. */
 const NESTED = 'Name:\tnginx\nState:\tS (sleeping)\nUid:\t101\t0\t0\t0\nGid:\t101\t101\t101\t101\nNStgid:\t48211\t7\nNSpid:\t48211\t7\nNSpgid:\t48200\t1\n';
 /** A zombie keeps Name, Uid and NSpid. */
-const ZOMBIE = 'Name:\tpython3\nState:\tZ (zombie)\nTgid:\t5154\nPid:\t5154\nPPid:\t5113\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t0\nGroups:\t \nNStgid:\t5154\nNSpid:\t5154\n';
+const ZOMBIE =
+  'Name:\tpython3\nState:\tZ (zombie)\nTgid:\t5154\nPid:\t5154\nPPid:\t5113\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t0\nGroups:\t \nNStgid:\t5154\nNSpid:\t5154\n';
 /** Kernels before 4.1 have no NSpid line. */
 const OLD_KERNEL = 'Name:\tbash\nState:\tS (sleeping)\nTgid:\t812\nPid:\t812\nPPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n';
 

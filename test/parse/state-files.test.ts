@@ -106,16 +106,32 @@ describe('fixtures', () => {
       'docker/cri-dockerd-app/config.v2.json',
       parseDockerConfig,
       {
-        runtime: 'docker', id: DOCKER.app, kind: 'container', containerName: 'app', image: IMAGE_ID.httpbin,
-        sandboxId: DOCKER.sandbox, pod: POD, attempt: 0, pid: 3288, running: true,
+        runtime: 'docker',
+        id: DOCKER.app,
+        kind: 'container',
+        containerName: 'app',
+        image: IMAGE_ID.httpbin,
+        sandboxId: DOCKER.sandbox,
+        pod: POD,
+        attempt: 0,
+        pid: 3288,
+        running: true,
       },
     ],
     [
       'docker/cri-dockerd-sidecar/config.v2.json',
       parseDockerConfig,
       {
-        runtime: 'docker', id: DOCKER.sidecar, kind: 'container', containerName: 'sidecar', image: IMAGE_ID.busybox,
-        sandboxId: DOCKER.sandbox, pod: POD, attempt: 0, pid: 3342, running: true,
+        runtime: 'docker',
+        id: DOCKER.sidecar,
+        kind: 'container',
+        containerName: 'sidecar',
+        image: IMAGE_ID.busybox,
+        sandboxId: DOCKER.sandbox,
+        pod: POD,
+        attempt: 0,
+        pid: 3342,
+        running: true,
       },
     ],
     [
@@ -161,7 +177,11 @@ describe('fixtures', () => {
 
 /** A minimal file each config parser accepts, with room for one annotation or label. */
 const minimal: Array<[string, Parser, (key: string, value: unknown) => unknown]> = [
-  ['parseContainerdConfig', parseContainerdConfig, (k, v) => ({ ociVersion: '1.1.0', annotations: { 'io.kubernetes.cri.container-type': 'container', [k]: v } })],
+  [
+    'parseContainerdConfig',
+    parseContainerdConfig,
+    (k, v) => ({ ociVersion: '1.1.0', annotations: { 'io.kubernetes.cri.container-type': 'container', [k]: v } }),
+  ],
   ['parseCrioConfig', parseCrioConfig, (k, v) => ({ ociVersion: '1.0.2-dev', annotations: { 'io.container.manager': 'cri-o', [k]: v } })],
   ['parseDockerConfig', parseDockerConfig, (k, v) => ({ ID: DOCKER.plain, Name: '/httpbin', Config: { Image: 'busybox', Labels: { [k]: v } } })],
 ];
@@ -180,7 +200,9 @@ describe.each(minimal)('%s: malformed input', (_name, parse, make) => {
   });
 
   it.each([5, true, null, ['a'], { a: 'b' }])('refuses an annotation or label that is not a string: %j', (value) => {
-    expect(err(parse(JSON.stringify(make('org.example.key', value))))).toBe('annotation "org.example.key" is not a string'.replace('annotation', parse === parseDockerConfig ? 'label' : 'annotation'));
+    expect(err(parse(JSON.stringify(make('org.example.key', value))))).toBe(
+      'annotation "org.example.key" is not a string'.replace('annotation', parse === parseDockerConfig ? 'label' : 'annotation'),
+    );
   });
 
   it('refuses more than 1 MiB before parsing it, counting UTF-8 bytes', () => {
@@ -203,7 +225,9 @@ describe.each(minimal)('%s: malformed input', (_name, parse, make) => {
     expect(({} as Record<string, unknown>)['annotations']).toBeUndefined();
     expect(({} as Record<string, unknown>)['Name']).toBeUndefined();
     // Only in "__proto__": read as nothing.
-    const only = parse('{"__proto__":{"annotations":{"io.kubernetes.cri.container-name":"evil","io.container.manager":"evil"},"ID":"evil","Name":"/evil","Config":{"Image":"evil"}}}');
+    const only = parse(
+      '{"__proto__":{"annotations":{"io.kubernetes.cri.container-name":"evil","io.container.manager":"evil"},"ID":"evil","Name":"/evil","Config":{"Image":"evil"}}}',
+    );
     expect(JSON.stringify(only)).not.toContain('evil');
     // An object where a string belongs is refused, like any other non-string value.
     expect(err(parse(JSON.stringify(make('__proto__', { 'io.kubernetes.cri.container-name': 'evil' }))))).toMatch(/"__proto__" is not a string/);
@@ -211,10 +235,17 @@ describe.each(minimal)('%s: malformed input', (_name, parse, make) => {
 
   it('never throws, whatever the text', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string(), fc.json(), fc.jsonValue().map((v) => JSON.stringify({ annotations: v, Config: v, State: v, Name: v, ID: v }))), (text) => {
-        const p = parse(text);
-        expect(typeof p.ok).toBe('boolean');
-      }),
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((v) => JSON.stringify({ annotations: v, Config: v, State: v, Name: v, ID: v })),
+        ),
+        (text) => {
+          const p = parse(text);
+          expect(typeof p.ok).toBe('boolean');
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -241,10 +272,14 @@ describe('parseContainerdConfig', () => {
     );
     expect(err(parseContainerdConfig(containerd('sandbox', { 'io.kubernetes.cri.sandbox-uid': STATIC })))).toMatch(/^pod uid differs/);
     // A log directory not in the kubelet's form (crictl's choice) says nothing.
-    const crictl = ok(parseContainerdConfig(containerd('sandbox', { 'io.kubernetes.cri.sandbox-name': 'bar', 'io.kubernetes.cri.sandbox-log-directory': '/tmp/logs' })));
+    const crictl = ok(
+      parseContainerdConfig(containerd('sandbox', { 'io.kubernetes.cri.sandbox-name': 'bar', 'io.kubernetes.cri.sandbox-log-directory': '/tmp/logs' })),
+    );
     expect(crictl.pod).toStrictEqual({ uid: UID, name: 'bar', namespace: 'default' });
     // The kubelet's pod log root may be moved (podLogsDir); the directory name is what counts.
-    expect(ok(parseContainerdConfig(containerd('sandbox', { 'io.kubernetes.cri.sandbox-log-directory': `/data/pod-logs/default_foo_${UID}` }))).pod).toStrictEqual(POD);
+    expect(
+      ok(parseContainerdConfig(containerd('sandbox', { 'io.kubernetes.cri.sandbox-log-directory': `/data/pod-logs/default_foo_${UID}` }))).pod,
+    ).toStrictEqual(POD);
   });
 
   it('gives what containerd before 1.7 wrote: no sandbox-uid, no podsandbox.image-name', () => {
@@ -304,7 +339,12 @@ function crio(rel: string, change: Record<string, unknown>): string {
   }
   return JSON.stringify(spec);
 }
-const APP_LABELS = { 'io.kubernetes.container.name': 'app', 'io.kubernetes.pod.name': 'foo', 'io.kubernetes.pod.namespace': 'default', 'io.kubernetes.pod.uid': UID };
+const APP_LABELS = {
+  'io.kubernetes.container.name': 'app',
+  'io.kubernetes.pod.name': 'foo',
+  'io.kubernetes.pod.namespace': 'default',
+  'io.kubernetes.pod.uid': UID,
+};
 
 describe('parseCrioConfig', () => {
   it('refuses a file whose names disagree', () => {
@@ -323,7 +363,9 @@ describe('parseCrioConfig', () => {
     expect(err(parseCrioConfig(crio('sidecar', { 'io.kubernetes.cri-o.Metadata': { name: 'sidecar', attempt: 1 } })))).toBe(
       'attempt differs: io.kubernetes.cri-o.Metadata says 1, io.kubernetes.cri-o.Name says 2',
     );
-    expect(err(parseCrioConfig(crio('app', { 'io.kubernetes.cri-o.LogPath': `/var/log/pods/default_foo_${UID}/web/0.log` })))).toMatch(/^container name differs/);
+    expect(err(parseCrioConfig(crio('app', { 'io.kubernetes.cri-o.LogPath': `/var/log/pods/default_foo_${UID}/web/0.log` })))).toMatch(
+      /^container name differs/,
+    );
     expect(err(parseCrioConfig(crio('app', { 'io.kubernetes.cri-o.SandboxName': `k8s_foo_other_${UID}_0` })))).toMatch(/^pod namespace differs/);
     expect(err(parseCrioConfig(crio('sandbox', { 'io.kubernetes.cri-o.ContainerID': CRIO.app })))).toMatch(/^sandbox id differs/);
     // A sandbox's ContainerName is k8s_POD_…; a container's Name is not.
@@ -333,7 +375,11 @@ describe('parseCrioConfig', () => {
   it('takes the names from whichever sources are there', () => {
     // Only the labels.
     const bare = JSON.stringify({
-      annotations: { 'io.container.manager': 'cri-o', 'io.kubernetes.cri-o.ContainerType': 'container', 'io.kubernetes.cri-o.Labels': JSON.stringify(APP_LABELS) },
+      annotations: {
+        'io.container.manager': 'cri-o',
+        'io.kubernetes.cri-o.ContainerType': 'container',
+        'io.kubernetes.cri-o.Labels': JSON.stringify(APP_LABELS),
+      },
     });
     expect(ok(parseCrioConfig(bare))).toStrictEqual({ runtime: 'cri-o', kind: 'container', containerName: 'app', pod: POD });
     // Only CRI-O's name (a container made with crictl has no kubelet labels).
@@ -369,8 +415,12 @@ describe('parseCrioConfig', () => {
     );
     expect(err(parseCrioConfig(crio('app', { 'io.kubernetes.cri-o.Metadata': 'app' })))).toBe('io.kubernetes.cri-o.Metadata is not JSON');
     expect(err(parseCrioConfig(crio('app', { 'io.kubernetes.cri-o.Metadata': { name: 5 } })))).toBe('io.kubernetes.cri-o.Metadata name is not a string');
-    expect(err(parseCrioConfig(crio('app', { 'io.kubernetes.cri-o.Metadata': { name: 'app', attempt: -1 } })))).toBe('io.kubernetes.cri-o.Metadata attempt is not a uint32');
-    expect(err(parseCrioConfig(crio('app', { 'io.kubernetes.cri-o.Metadata': { name: 'app', attempt: '0' } })))).toBe('io.kubernetes.cri-o.Metadata attempt is not a uint32');
+    expect(err(parseCrioConfig(crio('app', { 'io.kubernetes.cri-o.Metadata': { name: 'app', attempt: -1 } })))).toBe(
+      'io.kubernetes.cri-o.Metadata attempt is not a uint32',
+    );
+    expect(err(parseCrioConfig(crio('app', { 'io.kubernetes.cri-o.Metadata': { name: 'app', attempt: '0' } })))).toBe(
+      'io.kubernetes.cri-o.Metadata attempt is not a uint32',
+    );
   });
 
   it('returns strings as the file has them, control characters and all', () => {
@@ -386,7 +436,9 @@ describe('parseCrioConfig', () => {
     });
     // A pod name is a Kubernetes name, whichever file says it: control characters, `/` or blanks refuse the file.
     expect(err(parseCrioConfig(text))).toMatch(/is not a Kubernetes pod name/);
-    const slash = JSON.stringify({ annotations: { 'io.kubernetes.cri.container-type': 'sandbox', 'io.kubernetes.cri.sandbox-name': 'a/b', 'io.kubernetes.cri.sandbox-namespace': 'default' } });
+    const slash = JSON.stringify({
+      annotations: { 'io.kubernetes.cri.container-type': 'sandbox', 'io.kubernetes.cri.sandbox-name': 'a/b', 'io.kubernetes.cri.sandbox-namespace': 'default' },
+    });
     expect(err(parseContainerdConfig(slash))).toMatch(/"a\/b" is not a Kubernetes pod name/);
   });
 
@@ -400,7 +452,10 @@ describe('parseCrioConfig', () => {
 });
 
 /** A Docker fixture with changes: `Name`, `Config.Labels` entries (undefined deletes), `State`. */
-function docker(rel: string, change: { name?: string; labels?: Record<string, string | undefined>; state?: Record<string, unknown>; top?: Record<string, unknown> }): string {
+function docker(
+  rel: string,
+  change: { name?: string; labels?: Record<string, string | undefined>; state?: Record<string, unknown>; top?: Record<string, unknown> },
+): string {
   const c = fixtureJson(`docker/${rel}/config.v2.json`);
   if (change.name !== undefined) c['Name'] = change.name;
   const labels = (c['Config'] as Record<string, unknown>)['Labels'] as Record<string, string>;
@@ -423,13 +478,17 @@ describe('parseDockerConfig', () => {
     );
     expect(err(parseDockerConfig(docker('cri-dockerd-app', { labels: { 'io.kubernetes.pod.namespace': 'kube-system' } })))).toMatch(/^pod namespace differs/);
     expect(err(parseDockerConfig(docker('cri-dockerd-app', { labels: { 'io.kubernetes.pod.uid': STATIC } })))).toMatch(/^pod uid differs/);
-    expect(err(parseDockerConfig(docker('cri-dockerd-app', { labels: { 'io.kubernetes.container.logpath': `/var/log/pods/default_foo_${UID}/app/1.log` } })))).toBe(
-      'attempt differs: Name says 0, io.kubernetes.container.logpath says 1',
-    );
+    expect(
+      err(parseDockerConfig(docker('cri-dockerd-app', { labels: { 'io.kubernetes.container.logpath': `/var/log/pods/default_foo_${UID}/app/1.log` } }))),
+    ).toBe('attempt differs: Name says 0, io.kubernetes.container.logpath says 1');
     expect(err(parseDockerConfig(docker('cri-dockerd-sandbox', { labels: { 'io.kubernetes.sandbox.id': DOCKER.app } })))).toMatch(/^sandbox id differs/);
     expect(err(parseDockerConfig(docker('cri-dockerd-app', { labels: { 'io.kubernetes.docker.type': 'podsandbox' } })))).toMatch(/does not name a sandbox/);
-    expect(err(parseDockerConfig(docker('cri-dockerd-sandbox', { labels: { 'io.kubernetes.docker.type': 'container' } })))).toMatch(/does not name a container/);
-    expect(err(parseDockerConfig(docker('cri-dockerd-app', { labels: { 'io.kubernetes.docker.type': 'pod' } })))).toBe('unknown io.kubernetes.docker.type "pod"');
+    expect(err(parseDockerConfig(docker('cri-dockerd-sandbox', { labels: { 'io.kubernetes.docker.type': 'container' } })))).toMatch(
+      /does not name a container/,
+    );
+    expect(err(parseDockerConfig(docker('cri-dockerd-app', { labels: { 'io.kubernetes.docker.type': 'pod' } })))).toBe(
+      'unknown io.kubernetes.docker.type "pod"',
+    );
   });
 
   it('reads a name with cri-dockerd’s random suffix', () => {
@@ -442,7 +501,9 @@ describe('parseDockerConfig', () => {
   });
 
   it('treats a container without cri-dockerd’s type label as plain Docker, whatever its name', () => {
-    const facts = ok(parseDockerConfig(docker('cri-dockerd-app', { labels: { 'io.kubernetes.docker.type': undefined, 'io.kubernetes.container.logpath': undefined } })));
+    const facts = ok(
+      parseDockerConfig(docker('cri-dockerd-app', { labels: { 'io.kubernetes.docker.type': undefined, 'io.kubernetes.container.logpath': undefined } })),
+    );
     expect(facts.containerName).toBe(`k8s_app_foo_default_${UID}_0`);
     expect(facts.kind).toBeUndefined();
     expect(facts.pod).toBeUndefined();
@@ -488,7 +549,10 @@ describe('parseCriDockerdName', () => {
     // Go's ParseUint, which cri-dockerd uses, takes leading zeros and the whole uint32 range.
     [`k8s_app_foo_default_${UID}_007`, { container: 'app', pod: 'foo', namespace: 'default', uid: UID, attempt: 7 }],
     [`k8s_app_foo_default_${UID}_4294967295`, { container: 'app', pod: 'foo', namespace: 'default', uid: UID, attempt: 4294967295 }],
-    [`k8s_${'c'.repeat(63)}_${'p'.repeat(253)}_${'n'.repeat(63)}_${UID}_0`, { container: 'c'.repeat(63), pod: 'p'.repeat(253), namespace: 'n'.repeat(63), uid: UID, attempt: 0 }],
+    [
+      `k8s_${'c'.repeat(63)}_${'p'.repeat(253)}_${'n'.repeat(63)}_${UID}_0`,
+      { container: 'c'.repeat(63), pod: 'p'.repeat(253), namespace: 'n'.repeat(63), uid: UID, attempt: 0 },
+    ],
   ])('%s', (name, expected) => {
     expect(parseCriDockerdName(name)).toStrictEqual(expected);
   });

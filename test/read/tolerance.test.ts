@@ -61,7 +61,9 @@ describe('processes that vanish or cannot be read', () => {
     expect(summariseWarnings(s.warnings, false)).toBe(
       'nsview: 2 processes not fully readable (permission denied); run as root for the full picture; 1 process exited during the scan (-v lists them)',
     );
-    expect(summariseWarnings(s.warnings, true)).toBe('nsview: 2 processes not fully readable (permission denied); 1 process exited during the scan (-v lists them)');
+    expect(summariseWarnings(s.warnings, true)).toBe(
+      'nsview: 2 processes not fully readable (permission denied); 1 process exited during the scan (-v lists them)',
+    );
     expect(summariseWarnings([], true)).toBeUndefined();
   });
 });

@@ -80,7 +80,10 @@ interface Case {
   colour?: boolean;
 }
 
-const tree = (f: Fixture, o: TreeOptions, r: RenderOptions = plain) => (): string => renderTree(snap(f), o, r);
+const tree =
+  (f: Fixture, o: TreeOptions, r: RenderOptions = plain) =>
+  (): string =>
+    renderTree(snap(f), o, r);
 const ls = (f: Fixture, o: LsOptions) => (): string => renderLs(snap(f), o, plain);
 const json = (value: () => unknown) => (): string => renderJson(value());
 /** The pids of the containers of pod `sel`, as `ls --pod` passes them. */
@@ -112,21 +115,42 @@ const CASES: Case[] = [
 
   // ls: lsns style.
   { file: 'ls.demo.default.txt', render: ls('demo', {}) },
-  { file: 'ls.demo.t-net-uts.o-container-pod.txt', render: ls('demo', { columns: ['NS', 'TYPE', 'NPROCS', 'PID', 'CONTAINER', 'POD'], types: ['net', 'uts'] }) },
-  { file: 'ls.demo.pod-foo.o-plus-ppid.txt', render: () => renderLs(snap('demo'), { columns: ['+PPID', 'CONTAINER'], pids: podPids('demo', 'default/foo') }, plain) },
+  {
+    file: 'ls.demo.t-net-uts.o-container-pod.txt',
+    render: ls('demo', { columns: ['NS', 'TYPE', 'NPROCS', 'PID', 'CONTAINER', 'POD'], types: ['net', 'uts'] }),
+  },
+  {
+    file: 'ls.demo.pod-foo.o-plus-ppid.txt',
+    render: () => renderLs(snap('demo'), { columns: ['+PPID', 'CONTAINER'], pids: podPids('demo', 'default/foo') }, plain),
+  },
   { file: 'ls.demo.p1150.n.txt', render: ls('demo', { pid: 1150, noHeadings: true }) },
   { file: 'ls.holders.o-new-columns.txt', render: ls('holders', { columns: NEW_COLUMNS }) },
   { file: 'ls.holders.t-net-uts.output-all.txt', render: ls('holders', { outputAll: true, types: ['net', 'uts'] }) },
-  { file: 'ls.holders.t-pid-user.T-parent.txt', render: ls('holders', { tree: 'parent', types: ['pid', 'user'], columns: ['NS', 'TYPE', 'NPROCS', 'PID', 'PNS', 'COMMAND'] }) },
-  { file: 'ls.holders.t-user-net-uts.T-owner.txt', render: ls('holders', { tree: 'owner', types: ['user', 'net', 'uts'], columns: ['NS', 'TYPE', 'NPROCS', 'PID', 'ONS', 'COMMAND'] }) },
+  {
+    file: 'ls.holders.t-pid-user.T-parent.txt',
+    render: ls('holders', { tree: 'parent', types: ['pid', 'user'], columns: ['NS', 'TYPE', 'NPROCS', 'PID', 'PNS', 'COMMAND'] }),
+  },
+  {
+    file: 'ls.holders.t-user-net-uts.T-owner.txt',
+    render: ls('holders', { tree: 'owner', types: ['user', 'net', 'uts'], columns: ['NS', 'TYPE', 'NPROCS', 'PID', 'ONS', 'COMMAND'] }),
+  },
   { file: 'ls.holders.t-pid.T-process.txt', render: ls('holders', { tree: 'process', types: ['pid'], columns: ['NS', 'TYPE', 'PID', 'PPID', 'COMMAND'] }) },
-  { file: 'ls.holders.t-net-uts-ipc.r-holders.txt', render: ls('holders', { raw: true, columns: ['NS', 'TYPE', 'NPROCS', 'NSFS', 'HOLDERS'], types: ['net', 'uts', 'ipc'] }) },
+  {
+    file: 'ls.holders.t-net-uts-ipc.r-holders.txt',
+    render: ls('holders', { raw: true, columns: ['NS', 'TYPE', 'NPROCS', 'NSFS', 'HOLDERS'], types: ['net', 'uts', 'ipc'] }),
+  },
   { file: 'ls.seed.r.txt', render: ls('seed', { raw: true, columns: ['NS', 'TYPE', 'PATH', 'NPROCS', 'PID', 'USER', 'COMMAND'] }) },
   { file: 'ls.seed.n.txt', render: ls('seed', { noHeadings: true }) },
   { file: 'ls.docker.default.txt', render: ls('docker', {}) },
   { file: 'ls.demo.t-net.json', render: json(() => lsJson(snap('demo'), { types: ['net'] })) },
-  { file: 'ls.holders.p700-t-net-ipc-uts.output-all.json', render: json(() => lsJson(snap('holders'), { outputAll: true, pid: 700, types: ['net', 'ipc', 'uts'] })) },
-  { file: 'ls.holders.t-pid.T-parent.json', render: json(() => lsJson(snap('holders'), { tree: 'parent', types: ['pid'], columns: ['NS', 'TYPE', 'PID', 'PNS'] })) },
+  {
+    file: 'ls.holders.p700-t-net-ipc-uts.output-all.json',
+    render: json(() => lsJson(snap('holders'), { outputAll: true, pid: 700, types: ['net', 'ipc', 'uts'] })),
+  },
+  {
+    file: 'ls.holders.t-pid.T-parent.json',
+    render: json(() => lsJson(snap('holders'), { tree: 'parent', types: ['pid'], columns: ['NS', 'TYPE', 'PID', 'PNS'] })),
+  },
 
   // pods, with the VOLUMES block where volumes were read.
   { file: 'pods.demo.txt', render: () => renderPods(snap('demo'), plain) },
@@ -172,7 +196,18 @@ const CASES: Case[] = [
 
   // The JSON writer: a whole snapshot (scannedAt fixed), and the escapes it adds to JSON.stringify's.
   { file: 'json.docker.snapshot.json', render: json(() => normalised(snap('docker'))) },
-  { file: 'json.escapes.json', render: json(() => ({ c0: 'a\x00\x1b[31m\tb\n', del: 'x\x7fy', c1: '\u0085\u009b', bidi: '\u202e\u2066\u200f\ufeff', line: '\u2028\u2029', lone: '\ud800', ok: 'é 中 \u{1F600}' })) },
+  {
+    file: 'json.escapes.json',
+    render: json(() => ({
+      c0: 'a\x00\x1b[31m\tb\n',
+      del: 'x\x7fy',
+      c1: '\u0085\u009b',
+      bidi: '\u202e\u2066\u200f\ufeff',
+      line: '\u2028\u2029',
+      lone: '\ud800',
+      ok: 'é 中 \u{1F600}',
+    })),
+  },
 ];
 
 /** Control characters a terminal must not get raw: every C0 but the newline, DEL, C1; and lone surrogates. */

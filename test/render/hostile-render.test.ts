@@ -36,7 +36,15 @@ const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2
 
 describe('issue 14.4: trailing blanks are trimmed in linear time', () => {
   it('a 200,000-character padded line renders in well under a second', () => {
-    const { ms, value } = timed(() => renderColumns([{ header: 'COMMAND' }, { header: 'PID', right: true }], [['x'.repeat(200_000), '1'], ['a', '2']]));
+    const { ms, value } = timed(() =>
+      renderColumns(
+        [{ header: 'COMMAND' }, { header: 'PID', right: true }],
+        [
+          ['x'.repeat(200_000), '1'],
+          ['a', '2'],
+        ],
+      ),
+    );
     expect(ms).toBeLessThan(1000);
     expect(value.split('\n')[2]).toBe(`a${' '.repeat(200_002)}2`);
   });
@@ -130,11 +138,19 @@ describe('issue 14.6: every string from a snapshot reaches the text escaped', ()
     const snap = scanSync({ source: volumeSource(spec) });
     // Set here, not in the fixture's files: kept bytes come from the reader, which the fixture host does not go through.
     snap.processes.find((p) => p.pid === 6003)!.cmdline = ['x\u061ctxt.exe', 'lone\udcff\ud800'];
-    snap.hierarchies[0]!.root.children.find((c) => c.path === '/system.slice')!.children.find((c) => c.path === '/system.slice/bad.service')!.path = '/system.slice/bad\udcfe.service';
+    snap.hierarchies[0]!.root.children.find((c) => c.path === '/system.slice')!.children.find((c) => c.path === '/system.slice/bad.service')!.path =
+      '/system.slice/bad\udcfe.service';
     snap.pods[0]!.qos = 'q\x1b[2J' as never;
     for (const c of snap.containers) c.runtime = 'rt\x9b31m' as never;
     const key = 'k\x1b]0;t\x07\u202e';
-    snap.hierarchies.push({ key, version: 1, controllers: [key], mountPoint: '/sys/fs/cgroup/k', mountRoot: '/', root: { path: '/', pids: [5001, 5035], children: [] } });
+    snap.hierarchies.push({
+      key,
+      version: 1,
+      controllers: [key],
+      mountPoint: '/sys/fs/cgroup/k',
+      mountRoot: '/',
+      root: { path: '/', pids: [5001, 5035], children: [] },
+    });
     for (const p of snap.processes) if (p.pid === 5001 || p.pid === 5035) p.cgroups[key] = '/';
     return snap;
   }

@@ -30,12 +30,17 @@ describe('ls -t with several types', () => {
   const s = scan('k8s-v2-systemd-node');
 
   it('[net, uts] lists the namespaces of both types and nothing else', () => {
-    const want = s.namespaces.filter((n) => n.type === 'net' || n.type === 'uts').map((n) => n.inode).sort((a, b) => a - b);
+    const want = s.namespaces
+      .filter((n) => n.type === 'net' || n.type === 'uts')
+      .map((n) => n.inode)
+      .sort((a, b) => a - b);
     expect(new Set(s.namespaces.map((n) => n.type)).size).toBeGreaterThan(2);
     const j = lsJson(s, { types: ['net', 'uts'], columns: ['NS', 'TYPE'] });
     expect(new Set(j.namespaces.map((n) => n.type))).toEqual(new Set(['net', 'uts']));
     expect(j.namespaces.map((n) => n.ns)).toEqual(want);
-    const rows = renderLs(s, { types: ['uts', 'net'], columns: ['TYPE'], noHeadings: true }, plain).trimEnd().split('\n');
+    const rows = renderLs(s, { types: ['uts', 'net'], columns: ['TYPE'], noHeadings: true }, plain)
+      .trimEnd()
+      .split('\n');
     expect(rows).toHaveLength(want.length);
     expect(rows.every((t) => t === 'net' || t === 'uts')).toBe(true);
   });
@@ -84,7 +89,9 @@ describe('ls <namespace>', () => {
     expect(thrown(() => renderLs({ ...s, coverage: { holders: 'all' } }, { ns: 4026599999 }, plain)).message).toBe('no namespace 4026599999 in this host');
     expect(thrown(() => lsJson(s, { ns: 12345 })).message).toContain('12345');
     const captured = { ...s, root: '/tmp/capture' };
-    expect(thrown(() => lsJson(captured, { ns: 12345 })).message).toBe('no namespace 12345 in /tmp/capture (one held only by a mount or an fd is listed with --holders)');
+    expect(thrown(() => lsJson(captured, { ns: 12345 })).message).toBe(
+      'no namespace 12345 in /tmp/capture (one held only by a mount or an fd is listed with --holders)',
+    );
   });
 });
 
@@ -181,7 +188,9 @@ describe('tree -c with a controller no hierarchy has', () => {
     // Order in the snapshot does not matter.
     const shuffled = { ...v1, hierarchies: [...v1.hierarchies].reverse() };
     expect(thrown(() => treeJson(shuffled, { controller: 'bogus' })).message).toContain('(mounted: cpu,cpuacct, memory, name=systemd, pids)');
-    expect(thrown(() => renderTree(scan('k8s-seed-pod'), { controller: 'memory' }, plain)).message).toBe('no cgroup hierarchy for controller "memory" (mounted: unified)');
+    expect(thrown(() => renderTree(scan('k8s-seed-pod'), { controller: 'memory' }, plain)).message).toBe(
+      'no cgroup hierarchy for controller "memory" (mounted: unified)',
+    );
   });
 
   it('a snapshot whose trees were not walked still names the hierarchies its processes are in', () => {

@@ -233,7 +233,11 @@ describe('renderPodsSvg content on the demo node', () => {
     const orphan = h.pods.find((p) => p.sandbox === null)!;
     const g = podGroup(hs, orphan.key);
     expect(descendants(g).some((e) => e.attrs.class === 'k-sandbox' || e.attrs.class === 'k-shared')).toBe(false);
-    expect(chips(g).map((c) => c.mode).sort()).toEqual([...Array(6).fill('container'), 'node', 'node']);
+    expect(
+      chips(g)
+        .map((c) => c.mode)
+        .sort(),
+    ).toEqual([...Array(6).fill('container'), 'node', 'node']);
     const gone = renderPodsSvg({ ...h, pods: h.pods.map((p) => (p.key === orphan.key ? p : { ...p, sandbox: null })) });
     expect(xmlErrors(gone)).toEqual([]);
     expect(gone).toContain('class="k-shared"');
@@ -266,7 +270,14 @@ describe('renderPodsSvg escaping', () => {
     const evil = `<script>&"'\x1b[31m\u0085\u202e\ud800\uffff`;
     const hostile: Snapshot = {
       ...s,
-      pods: s.pods.map((p) => ({ ...p, key: `key"<&\x1b`, name: evil, namespace: `ns\x07`, qos: `q<\x00` as Pod['qos'], volumes: p.volumes?.map((v) => ({ ...v, name: `v${evil}`, kind: `k\x1b&` })) })),
+      pods: s.pods.map((p) => ({
+        ...p,
+        key: `key"<&\x1b`,
+        name: evil,
+        namespace: `ns\x07`,
+        qos: `q<\x00` as Pod['qos'],
+        volumes: p.volumes?.map((v) => ({ ...v, name: `v${evil}`, kind: `k\x1b&` })),
+      })),
       containers: s.containers.map((c) => ({ ...c, name: c.name && `${c.name}${evil}`, image: `img\n\t${evil}` })),
     };
     const svg = renderPodsSvg(hostile);

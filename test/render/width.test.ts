@@ -74,7 +74,7 @@ describe('width counts terminal columns', () => {
     expect([0x41, 0x301, 0x4e00, 0x1f600, 0xfe0f, 0x200d, 0xac00, 0xff21, 0xff71].map(codePointWidth)).toEqual([1, 0, 2, 2, 0, 0, 2, 2, 1]);
   });
 
-  it("escapes made by safe() are ASCII, and a lone surrogate takes one column", () => {
+  it('escapes made by safe() are ASCII, and a lone surrogate takes one column', () => {
     expect(width(safe('\x1b[31m\u202e'))).toBe('\\x1b[31m\\u202e'.length);
     expect(width('a\ud800b')).toBe(3);
   });
@@ -176,9 +176,20 @@ describe('ls columns line up in display columns', () => {
   /** The seed pod with a CJK command line, an accented one (combining marks), and an emoji one, each in its own uts namespace. */
   function wideSnapshot(): Snapshot {
     const spec = loadSpec('k8s-seed-pod');
-    const cmds = [['/usr/bin/漢字プロセス', '--名前=テスト'], ['cafe\u0301', 'nai\u0308ve', 'e\u0301e\u0301e\u0301'], ['🚀', 'launch']];
+    const cmds = [
+      ['/usr/bin/漢字プロセス', '--名前=テスト'],
+      ['cafe\u0301', 'nai\u0308ve', 'e\u0301e\u0301e\u0301'],
+      ['🚀', 'launch'],
+    ];
     cmds.forEach((cmdline, i) => {
-      const ns = { cgroup: 4026599001 + 10 * i, ipc: 4026599002 + 10 * i, mnt: 4026599003 + 10 * i, net: 4026599004 + 10 * i, pid: 4026599005 + 10 * i, uts: 4026599006 + 10 * i };
+      const ns = {
+        cgroup: 4026599001 + 10 * i,
+        ipc: 4026599002 + 10 * i,
+        mnt: 4026599003 + 10 * i,
+        net: 4026599004 + 10 * i,
+        pid: 4026599005 + 10 * i,
+        uts: 4026599006 + 10 * i,
+      };
       spec.processes.push({ pid: 7001 + i, comm: 'wide', cmdline, ns, cgroup: '/user.slice/wide.scope' });
     });
     return scanSync({ source: specSource(spec) });
@@ -219,18 +230,17 @@ describe('ls columns line up in display columns', () => {
         ['ab', '333', 'z'],
       ],
     );
-    expect(out.trimEnd().split('\n')).toEqual([
-      'NAME       N END',
-      '漢字漢字   1 x',
-      `e\u0301e\u0301${' '.repeat(8)}22 y`,
-      `ab${' '.repeat(7)}333 z`,
-    ]);
+    expect(out.trimEnd().split('\n')).toEqual(['NAME       N END', '漢字漢字   1 x', `e\u0301e\u0301${' '.repeat(8)}22 y`, `ab${' '.repeat(7)}333 z`]);
     for (const l of out.trimEnd().split('\n')) expect(starts(l, [l.slice(-1) === 'D' ? 'END' : l.slice(-1)])[0]).toBe(13);
   });
 
   it('a truncated CJK column keeps the table aligned', () => {
     const out = renderColumns(
-      [{ header: 'NS', right: true }, { header: 'COMMAND', trunc: true }, { header: 'PID', right: true }],
+      [
+        { header: 'NS', right: true },
+        { header: 'COMMAND', trunc: true },
+        { header: 'PID', right: true },
+      ],
       [
         ['1', '漢字'.repeat(20), '10'],
         ['2', 'short', '200'],
@@ -273,14 +283,21 @@ describe('tree lines fit the width in display columns', () => {
     expect(line).toMatch(/^│ │ ├─kubepods-besteffort[^ ]*… \[pod besteffort /);
     expect(width(line)).toBe(80);
     // With colour the label keeps its style and the line its width.
-    const coloured = renderTree(s, {}, { color: true, width: 80 }).split('\n').find((l) => stripSgr(l) === line);
+    const coloured = renderTree(s, {}, { color: true, width: 80 })
+      .split('\n')
+      .find((l) => stripSgr(l) === line);
     expect(coloured).toBeDefined();
     expect(coloured).toContain('\x1b[35m[pod besteffort');
   });
 
   it('a CJK cgroup name with a container label, and a label too wide for the line', () => {
     const spec = loadSpec('k8s-seed-pod');
-    spec.processes.push({ pid: 7101, comm: 'wide', cmdline: ['/bin/漢字'.repeat(30)], cgroup: '/system.slice/漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字.service' });
+    spec.processes.push({
+      pid: 7101,
+      comm: 'wide',
+      cmdline: ['/bin/漢字'.repeat(30)],
+      cgroup: '/system.slice/漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字漢字.service',
+    });
     const s = scanSync({ source: specSource(spec) });
     for (const w of [80, 30, 12, 3]) {
       for (const color of [false, true]) {

@@ -85,7 +85,10 @@ describe.runIf(process.platform === 'linux')('a capture with a cgroup named in b
       }
       expect(flat.find((n) => n.path === `/kubepods/${name}`)?.pids, profile).toEqual([8]);
       if (profile === 'all') expect(s.processes.find((p) => p.pid === 8)?.cgroups.unified).toBe(`/kubepods/${name}`);
-      expect(s.warnings.map((w) => w.message), profile).toEqual([]);
+      expect(
+        s.warnings.map((w) => w.message),
+        profile,
+      ).toEqual([]);
     }
   });
 

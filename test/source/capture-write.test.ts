@@ -93,7 +93,8 @@ function onRead(src: Source, path: string, act: () => void): Source {
 }
 
 /** An errno error as node:fs throws it. */
-const errno = (code: string, syscall: string, path: string): Error => Object.assign(new Error(`${code}: injected, ${syscall} '${path}'`), { code, syscall, path });
+const errno = (code: string, syscall: string, path: string): Error =>
+  Object.assign(new Error(`${code}: injected, ${syscall} '${path}'`), { code, syscall, path });
 
 const WRITE_BITS = fs.constants.O_WRONLY | fs.constants.O_RDWR | fs.constants.O_CREAT;
 
@@ -203,7 +204,13 @@ describe('capture writes only inside its destination', () => {
     const mp = `/sys/fs/cgroup/deep/${'../'.repeat(chain.length)}${target.slice(1)}`;
     fs.appendFileSync(join(root, 'proc/self/mountinfo'), cgroupLine(mp));
     const src = createFsSource(root);
-    expect(src.readDir(mp).map((e) => e.name).sort(), 'the source reads the mount point inside the root').toEqual(['cgroup.procs', 'pids.max']);
+    expect(
+      src
+        .readDir(mp)
+        .map((e) => e.name)
+        .sort(),
+      'the source reads the mount point inside the root',
+    ).toEqual(['cgroup.procs', 'pids.max']);
     expectSkipped(src, at, mp);
   });
 
@@ -232,7 +239,10 @@ describe('capture writes names as the bytes they are', () => {
     fs.symlinkSync(text, join(root, 'proc/5001/ns/net'));
     captureHost(dest, createFsSource(root));
     const names = fs.readdirSync(join(dest, 'sys/fs/cgroup/kubepods.slice'), { encoding: 'buffer' });
-    expect(names.some((n) => n.equals(name)), names.map((n) => n.toString('hex')).join(' ')).toBe(true);
+    expect(
+      names.some((n) => n.equals(name)),
+      names.map((n) => n.toString('hex')).join(' '),
+    ).toBe(true);
     expect(fs.readlinkSync(join(dest, 'proc/5001/ns/net'), { encoding: 'buffer' }).equals(text)).toBe(true);
   });
 });
@@ -263,21 +273,24 @@ describe('capture writes through no link', () => {
     expect(listTree(dest).files).toEqual([]);
   });
 
-  it.runIf(linux)('a directory of the destination swapped for a link after it was made: the kernel says where the file landed, it is removed, the capture stops', () => {
-    const base = fresh('swap');
-    const dest = join(base, 'dest');
-    const victim = join(base, 'victim');
-    fs.mkdirSync(victim);
-    fs.writeFileSync(join(victim, 'stat'), 'the victim\'s own file\n');
-    const src = onRead(seed(), '/proc/5001/status', () => {
-      fs.renameSync(join(dest, 'proc/5001'), join(dest, 'proc/5001.moved'));
-      fs.symlinkSync(victim, join(dest, 'proc/5001'));
-    });
-    const err = thrown(() => captureHost(dest, src));
-    expect(fs.readdirSync(victim), 'the file created through the link was removed; the removal did not go through the link').toEqual(['stat']);
-    expect(fs.readFileSync(join(victim, 'stat'), 'utf8')).toBe('the victim\'s own file\n');
-    expectOneLine(err, `${dest}/proc/5001/status: landed on ${victim}/status, outside the destination`);
-  });
+  it.runIf(linux)(
+    'a directory of the destination swapped for a link after it was made: the kernel says where the file landed, it is removed, the capture stops',
+    () => {
+      const base = fresh('swap');
+      const dest = join(base, 'dest');
+      const victim = join(base, 'victim');
+      fs.mkdirSync(victim);
+      fs.writeFileSync(join(victim, 'stat'), "the victim's own file\n");
+      const src = onRead(seed(), '/proc/5001/status', () => {
+        fs.renameSync(join(dest, 'proc/5001'), join(dest, 'proc/5001.moved'));
+        fs.symlinkSync(victim, join(dest, 'proc/5001'));
+      });
+      const err = thrown(() => captureHost(dest, src));
+      expect(fs.readdirSync(victim), 'the file created through the link was removed; the removal did not go through the link').toEqual(['stat']);
+      expect(fs.readFileSync(join(victim, 'stat'), 'utf8')).toBe("the victim's own file\n");
+      expectOneLine(err, `${dest}/proc/5001/status: landed on ${victim}/status, outside the destination`);
+    },
+  );
 });
 
 describe('capture failures end in one line and leave nothing behind', () => {
@@ -317,7 +330,10 @@ describe('capture failures end in one line and leave nothing behind', () => {
     const base = fresh('budget');
     const dest = join(base, 'dest');
     const err = thrown(() => captureHost(dest, seed(), { maxBytes: 5000 }));
-    expectOneLine(err, /^capture stopped at \/\S+: it would hold more than 4\.9 KiB, the most a whole capture may hold \(.* in \d+ files before it\); removed the partial capture /);
+    expectOneLine(
+      err,
+      /^capture stopped at \/\S+: it would hold more than 4\.9 KiB, the most a whole capture may hold \(.* in \d+ files before it\); removed the partial capture /,
+    );
     expect(fs.readdirSync(base)).toEqual([]);
     // Within the budget (the default, 1 GiB): the capture is whole, its manifest renamed into place.
     const ok = join(base, 'ok');
@@ -377,8 +393,14 @@ describe('snapshot -o writes all or nothing, through no link', () => {
   it('EROFS and EPERM: one line naming the path, nothing left', () => {
     const dir = fresh('snap-erofs');
     const file = join(dir, 'snap.json');
-    expectOneLine(thrown(() => writeUserFile(file, text, { fs: faulty({ open: () => 'EROFS' }) })), `cannot write ${file}: read-only file system (EROFS)`);
-    expectOneLine(thrown(() => writeUserFile(file, text, { fs: faulty({ rename: () => 'EPERM' }) })), `cannot write ${file}: operation not permitted (EPERM)`);
+    expectOneLine(
+      thrown(() => writeUserFile(file, text, { fs: faulty({ open: () => 'EROFS' }) })),
+      `cannot write ${file}: read-only file system (EROFS)`,
+    );
+    expectOneLine(
+      thrown(() => writeUserFile(file, text, { fs: faulty({ rename: () => 'EPERM' }) })),
+      `cannot write ${file}: operation not permitted (EPERM)`,
+    );
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
@@ -412,7 +434,11 @@ describe('--from reads no more than a snapshot may hold', () => {
   it('a file past the budget is refused, naming it and the budget', () => {
     const file = join(fresh('from-big'), 'big.json');
     fs.writeFileSync(file, Buffer.alloc(64 * 1024, 0x20));
-    expectOneLine(thrown(() => readUserFile(file, { maxBytes: 16 * 1024 })), `${file}: too large for a snapshot`, '16 KiB');
+    expectOneLine(
+      thrown(() => readUserFile(file, { maxBytes: 16 * 1024 })),
+      `${file}: too large for a snapshot`,
+      '16 KiB',
+    );
     expect(readUserFile(file, { maxBytes: 64 * 1024 })).toHaveLength(64 * 1024);
   });
 
@@ -423,7 +449,10 @@ describe('--from reads no more than a snapshot may hold', () => {
     const writer = spawn('sh', ['-c', `head -c 3145728 /dev/zero > '${fifo}'`], { stdio: 'ignore' });
     const ended = new Promise((r) => writer.on('close', r));
     try {
-      expectOneLine(thrown(() => readUserFile(fifo, { maxBytes: 1024 * 1024 })), `${fifo}: too large for a snapshot (more than 1 MiB read from a stream`);
+      expectOneLine(
+        thrown(() => readUserFile(fifo, { maxBytes: 1024 * 1024 })),
+        `${fifo}: too large for a snapshot (more than 1 MiB read from a stream`,
+      );
     } finally {
       await ended; // the writer ends on EPIPE once nsview has closed its end
     }

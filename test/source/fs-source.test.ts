@@ -72,7 +72,10 @@ describe('a source over a capture directory', () => {
   });
 
   it("replays what the captured host denied, from the capture's manifest", () => {
-    writeFileSync(join(dir, 'nsview-capture.json'), JSON.stringify({ format: 'nsview-capture', version: 1, denied: [{ path: '/proc/7/ns/pid', code: 'EACCES' }] }));
+    writeFileSync(
+      join(dir, 'nsview-capture.json'),
+      JSON.stringify({ format: 'nsview-capture', version: 1, denied: [{ path: '/proc/7/ns/pid', code: 'EACCES' }] }),
+    );
     try {
       expect(code(() => src.readLink('/proc/7/ns/pid'))).toBe('EACCES');
       expect(code(() => src.readLink('/proc/7/ns/ipc'))).toBe('ENOENT');

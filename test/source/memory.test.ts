@@ -36,7 +36,10 @@ describe('createMemorySource', () => {
   });
 
   it('lists directories implied by paths, reads files and links, and fails as a file system does', () => {
-    const src = createMemorySource({ files: { '/proc/1/stat': '1 (init) S', '/etc/passwd': 'root:x:0:0::/:/bin/sh\n' }, links: { '/proc/1/ns/net': 'net:[4026531840]' } }, 'test');
+    const src = createMemorySource(
+      { files: { '/proc/1/stat': '1 (init) S', '/etc/passwd': 'root:x:0:0::/:/bin/sh\n' }, links: { '/proc/1/ns/net': 'net:[4026531840]' } },
+      'test',
+    );
     expect(src.root).toBe('test');
     expect(src.readNames('/').sort()).toEqual(['etc', 'proc']);
     expect(src.readDir('/proc/1').sort((a, b) => a.name.localeCompare(b.name))).toEqual([

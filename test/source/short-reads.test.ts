@@ -65,7 +65,9 @@ function grow(name: string, extra: number, mounts: number): Volume {
   const vol = buildVolume({ ...spec, users, processes: [...spec.processes, ...added] });
   const lines: string[] = [];
   for (let i = 0; i < mounts; i++) {
-    lines.push(`${1000 + i} 23 0:${900 + i} / /var/lib/kubelet/pods/${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000/volumes/kubernetes.io~empty-dir/data rw,relatime shared:${i} - tmpfs tmpfs rw,size=1048576k`);
+    lines.push(
+      `${1000 + i} 23 0:${900 + i} / /var/lib/kubelet/pods/${i.toString(16).padStart(8, '0')}-0000-4000-8000-000000000000/volumes/kubernetes.io~empty-dir/data rw,relatime shared:${i} - tmpfs tmpfs rw,size=1048576k`,
+    );
   }
   vol.appendFileSync('/proc/self/mountinfo', lines.join('\n') + '\n');
   return vol;
@@ -115,7 +117,6 @@ describe('reads that come back short', () => {
         });
       }
     }
-
   });
 
   it('capture copies whole files through short reads', () => {
@@ -128,7 +129,10 @@ describe('reads that come back short', () => {
     const procs = `${whole.hierarchies.find((h) => h.key === c.hierarchy)!.mountPoint}${c.cgroup}/cgroup.procs`;
     const pids = Array.from({ length: 12_000 }, (_, i) => `${100000 + i}\n`).join('');
     vol.appendFileSync(procs, pids);
-    const mounts = Array.from({ length: 1000 }, (_, i) => `${1000 + i} 23 0:${900 + i} / /mnt/volume-${i} rw,relatime shared:${i} - tmpfs tmpfs rw,size=1048576k\n`).join('');
+    const mounts = Array.from(
+      { length: 1000 },
+      (_, i) => `${1000 + i} 23 0:${900 + i} / /mnt/volume-${i} rw,relatime shared:${i} - tmpfs tmpfs rw,size=1048576k\n`,
+    ).join('');
     vol.appendFileSync('/proc/self/mountinfo', mounts);
     const pid = c.pids[0]!;
     vol.writeFileSync(`/proc/${pid}/cmdline`, 'long\0' + 'x'.repeat(200_000) + '\0');
@@ -162,4 +166,3 @@ describe('reads that come back short', () => {
     expect(String(err)).toContain('/proc/self/mountinfo');
   });
 });
-
