@@ -126,7 +126,8 @@ function nsTypes(given: string[] | undefined): NsType[] | undefined {
 
 function inodeArg(v: string): number {
   const n = Number(v);
-  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n <= 0) throw new UsageError(`a namespace is given by its inode number (as lsns and nsview ls show it), got "${v}"`);
+  if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n <= 0)
+    throw new UsageError(`a namespace is given by its inode number (as lsns and nsview ls show it), got "${v}"`);
   return n;
 }
 
@@ -151,7 +152,12 @@ function globals(y: Argv): Argv<Global> {
     .option('width', { type: 'number', describe: 'output width (default: terminal, $COLUMNS, or 80)', group: 'Output:', hidden: true })
     .option('verbose', { alias: 'v', type: 'boolean', describe: 'list every warning on stderr', group: 'Output:' })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'no summary line of warnings on stderr (-v still lists them)', group: 'Output:' })
-    .option('pager', { type: 'boolean', describe: 'accepted as --no-pager for systemd-cgls habits; nsview never pages', group: 'Output:', hidden: true }) as unknown as Argv<Global>;
+    .option('pager', {
+      type: 'boolean',
+      describe: 'accepted as --no-pager for systemd-cgls habits; nsview never pages',
+      group: 'Output:',
+      hidden: true,
+    }) as unknown as Argv<Global>;
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -187,7 +193,10 @@ async function main(argv: string[]): Promise<number> {
       async (a) => {
         const hierarchies = a.controller ? [a.controller.replace(/^systemd$/, 'name=systemd')] : 'primary';
         let snap = await load(a, { profile: 'tree', hierarchies, limits: false });
-        const [{ renderTree, treeJson, unitCgroup }, { pickHierarchy }] = await Promise.all([import('../lib/render/tree.js'), import('../lib/model/cgroup-tree.js')]);
+        const [{ renderTree, treeJson, unitCgroup }, { pickHierarchy }] = await Promise.all([
+          import('../lib/render/tree.js'),
+          import('../lib/model/cgroup-tree.js'),
+        ]);
         if (a.controller && !snap.hierarchies.length) {
           // Only the asked hierarchy is walked: to name the mounted ones, read the processes' cgroup files.
           const all = await loadSnapshot({ ...where, scan: { profile: 'leaders', namespaces: false, cgroups: true, hierarchies: 'none', limits: false } });
@@ -196,7 +205,10 @@ async function main(argv: string[]): Promise<number> {
         }
         const unit = a.unit ?? a['user-unit'];
         if (unit === '') throw new UsageError(`${a.unit === '' ? '--unit' : '--user-unit'} needs a unit name`);
-        let cgroup = unit === undefined ? a.cgroup : unitCgroup(snap, unit, { controller: a.controller, user: a.unit === undefined ? process.getuid?.() ?? 0 : undefined });
+        let cgroup =
+          unit === undefined
+            ? a.cgroup
+            : unitCgroup(snap, unit, { controller: a.controller, user: a.unit === undefined ? (process.getuid?.() ?? 0) : undefined });
         if (a.pod !== undefined) {
           const { selectPod } = await import('../lib/model/select.js');
           const pod = selectPod(snap, a.pod);
@@ -228,8 +240,16 @@ async function main(argv: string[]): Promise<number> {
           .option('list', { alias: 'l', type: 'boolean', describe: 'list output (accepted as lsns -l; nsview always lists)' })
           .option('nowrap', { alias: 'W', type: 'boolean', describe: 'one line per namespace (accepted as lsns -W; nsview never wraps)' })
           .option('list-columns', { alias: 'H', type: 'boolean', describe: 'list the available columns' })
-          .option('tree', { alias: 'T', type: 'string', choices: ['parent', 'owner', 'process'], describe: 'a tree, as lsns -T: under the parent namespace, the owning user namespace, or the parent process\'s namespace' })
-          .option('holders', { type: 'boolean', describe: 'also read what holds namespaces (nsfs mounts, open fds) and list namespaces held only that way (NPROCS 0); adds HOLDERS' })
+          .option('tree', {
+            alias: 'T',
+            type: 'string',
+            choices: ['parent', 'owner', 'process'],
+            describe: "a tree, as lsns -T: under the parent namespace, the owning user namespace, or the parent process's namespace",
+          })
+          .option('holders', {
+            type: 'boolean',
+            describe: 'also read what holds namespaces (nsfs mounts, open fds) and list namespaces held only that way (NPROCS 0); adds HOLDERS',
+          })
           .conflicts('output-all', 'output')
           .example('$0 ls --demo', 'every namespace: NS TYPE NPROCS PID USER COMMAND')
           .example('$0 ls -t net,uts -o NS,TYPE,NPROCS,PID,CONTAINER,POD', 'network and UTS namespaces with their container and pod')
@@ -247,7 +267,17 @@ async function main(argv: string[]): Promise<number> {
         const types = nsTypes(a.type === undefined ? undefined : ([] as unknown[]).concat(a.type).map(String));
         const ns = a.namespace === undefined ? undefined : inodeArg(a.namespace);
         const tree = a.tree as 'parent' | 'owner' | 'process' | undefined;
-        const o = { columns, types, ns, pid: a.task === undefined ? undefined : pidArg('--task', a.task), pids: undefined as number[] | undefined, noHeadings: a.noheadings, raw: a.raw, noTruncate: a.notruncate, tree };
+        const o = {
+          columns,
+          types,
+          ns,
+          pid: a.task === undefined ? undefined : pidArg('--task', a.task),
+          pids: undefined as number[] | undefined,
+          noHeadings: a.noheadings,
+          raw: a.raw,
+          noTruncate: a.notruncate,
+          tree,
+        };
         const select = a.container !== undefined || a.pod !== undefined;
         const cgroups = select || (columns ?? []).some((c) => /^\+?(container|pod)$/i.test(c));
         const snap = await load(a, { profile: 'leaders', cgroups, hierarchies: 'none', limits: false, holders });
@@ -267,7 +297,10 @@ async function main(argv: string[]): Promise<number> {
         y
           .positional('pod', { type: 'string', describe: 'only this pod: namespace/name, name, or uid (prefix)' })
           .option('full', { alias: 'l', type: 'boolean', describe: 'do not cut the table to the width' })
-          .option('svg', { type: 'boolean', describe: 'a picture of the pods (sandbox, containers, shared namespaces and volumes) as one SVG document on stdout' })
+          .option('svg', {
+            type: 'boolean',
+            describe: 'a picture of the pods (sandbox, containers, shared namespaces and volumes) as one SVG document on stdout',
+          })
           .conflicts('svg', 'json')
           .example('$0 pods --demo', 'one row per pod; NET…USER columns say pod, ctr (container) or node')
           .example('$0 pods default/foo --svg --demo > foo.svg', 'a picture of pod foo, for a browser')
@@ -297,7 +330,11 @@ async function main(argv: string[]): Promise<number> {
           .example('$0 diff 1070 1090 --demo', 'two containers of one pod: share net, ipc, uts; separate mnt, pid'),
       async (a) => {
         const snap = await load(a, { limits: false });
-        const [{ diff }, { renderDiff }, { selectPid }] = await Promise.all([import('../lib/model/diff.js'), import('../lib/render/diff.js'), import('../lib/model/select.js')]);
+        const [{ diff }, { renderDiff }, { selectPid }] = await Promise.all([
+          import('../lib/model/diff.js'),
+          import('../lib/render/diff.js'),
+          import('../lib/model/select.js'),
+        ]);
         const d = diff(snap, selectPid(snap, targetArg('<a>', a.a)), selectPid(snap, targetArg('<b>', a.b)));
         if (a.json) json(d);
         else out(renderDiff(d, fullWidth(a)));
@@ -314,7 +351,11 @@ async function main(argv: string[]): Promise<number> {
           .example('$0 inspect pod/default/foo --demo', 'the sandbox of pod foo in namespace default'),
       async (a) => {
         const snap = await load(a, {});
-        const [{ inspectProcess }, { renderInspect }, { selectPid }] = await Promise.all([import('../lib/model/inspect.js'), import('../lib/render/inspect.js'), import('../lib/model/select.js')]);
+        const [{ inspectProcess }, { renderInspect }, { selectPid }] = await Promise.all([
+          import('../lib/model/inspect.js'),
+          import('../lib/render/inspect.js'),
+          import('../lib/model/select.js'),
+        ]);
         const pid = selectPid(snap, targetArg('<pid>', a.pid));
         if (a.json) json(inspectProcess(snap, pid, Number.MAX_SAFE_INTEGER));
         else out(renderInspect(snap, pid, fullWidth(a)));
@@ -361,7 +402,10 @@ async function main(argv: string[]): Promise<number> {
     .command(
       'snapshot',
       'the whole model as JSON; every view reads it back with --from',
-      (y) => y.option('output', { alias: 'o', type: 'string', describe: 'write to this file instead of stdout' }).example('$0 snapshot -o node1.json', 'then: nsview pods --from node1.json'),
+      (y) =>
+        y
+          .option('output', { alias: 'o', type: 'string', describe: 'write to this file instead of stdout' })
+          .example('$0 snapshot -o node1.json', 'then: nsview pods --from node1.json'),
       async (a) => {
         const snap = await load(a, { holders: 'all' });
         const text = renderJson(snap, 0);
@@ -373,13 +417,20 @@ async function main(argv: string[]): Promise<number> {
     .command(
       'capture <dir>',
       'copy the files nsview reads into a directory that --root reads back, on any OS',
-      (y) => y.positional('dir', { type: 'string', describe: 'a new or empty directory', demandOption: true }).example('$0 capture /tmp/node1 && tar czf node1.tgz -C /tmp node1', 'then: nsview tree --root node1'),
+      (y) =>
+        y
+          .positional('dir', { type: 'string', describe: 'a new or empty directory', demandOption: true })
+          .example('$0 capture /tmp/node1 && tar czf node1.tgz -C /tmp node1', 'then: nsview tree --root node1'),
       async (a) => {
         if (a.from || a.demo) throw new UsageError('capture reads a host (or --root), not a snapshot');
-        if (process.platform !== 'linux' && a.root === undefined) throw new NsviewError('unusable-root', 'this system has no /proc to capture; use --root <dir>');
+        if (process.platform !== 'linux' && a.root === undefined)
+          throw new NsviewError('unusable-root', 'this system has no /proc to capture; use --root <dir>');
         const [{ captureHost }, { createFsSource }] = await Promise.all([import('../lib/read/capture.js'), import('../lib/source/fs-source.js')]);
         const r = captureHost(a.dir as string, createFsSource(a.root ?? '/'));
-        say(`nsview: captured ${r.processes} processes, ${r.cgroups} cgroups (${r.files} files, ${r.links} links) into ${a.dir}` + (r.skipped.length ? `; ${r.skipped.length} skipped: unreadable or refused (-v lists them)` : ''));
+        say(
+          `nsview: captured ${r.processes} processes, ${r.cgroups} cgroups (${r.files} files, ${r.links} links) into ${a.dir}` +
+            (r.skipped.length ? `; ${r.skipped.length} skipped: unreadable or refused (-v lists them)` : ''),
+        );
         if (a.verbose) for (const s of r.skipped) say(`nsview: skipped ${s}`);
       },
     )
