@@ -4,15 +4,19 @@
  * Exit codes: 0 success (warnings included), 1 an error the user can act on,
  * 2 bad usage.
  */
-import yargs, { type Argv } from 'yargs';
-import { hideBin } from 'yargs/helpers';
-import { explain, loadSnapshot, summariseWarnings, type LoadOptions } from '../lib/cli.js';
+import type { Argv } from 'yargs';
+import type { LoadOptions } from '../lib/cli.js';
 import { isNsviewError, NsviewError } from '../lib/errors.js';
 import { NS_TYPES, type NsType, type Snapshot } from '../lib/model/types.js';
 import { renderJson } from '../lib/render/json.js';
 import { brief, safe } from '../lib/render/safe.js';
 import type { RenderOptions } from '../lib/render/style.js';
-// Each command imports its own renderer when it runs: start-up time counts (docs/performance.md).
+// Start-up time counts (docs/performance.md, "Start-up"): only small modules are imported
+// up front. yargs, the scan and each command's renderer are imported when they are needed, and
+// the hottest argument sets skip yargs altogether (fastPath below). `npm run build` bundles this
+// file with lib/ into one CommonJS file, dist/bin/nsview.js (package.json, build:cli): so no
+// top-level await here. yargs stays outside the bundle (it reads its locale files next to its
+// own modules) and is loaded from node_modules.
 
 const VERSION = '0.1.0';
 
@@ -25,6 +29,36 @@ interface Global {
   verbose?: boolean;
   quiet?: boolean;
   width?: number;
+}
+
+/** The options of `nsview tree`, as yargs parses them (and {@link fastPath}). */
+interface TreeArgs extends Global {
+  cgroup?: string;
+  controller?: string;
+  all?: boolean;
+  kernel?: boolean;
+  full?: boolean;
+  unit?: string;
+  'user-unit'?: string;
+  pod?: string;
+  ns?: boolean;
+}
+
+/** The options of `nsview ls`, as yargs parses them (and {@link fastPath}). */
+interface LsArgs extends Global {
+  namespace?: string;
+  type?: string | string[];
+  task?: string;
+  container?: string;
+  pod?: string;
+  output?: string;
+  'output-all'?: boolean;
+  noheadings?: boolean;
+  raw?: boolean;
+  notruncate?: boolean;
+  'list-columns'?: boolean;
+  tree?: string;
+  holders?: boolean;
 }
 
 /** `leaks --exit-code` when something leaked: not 1 (an error) nor 2 (bad usage). */
@@ -98,6 +132,7 @@ let where: Pick<Global, 'root' | 'from' | 'demo'> = {};
 
 async function load(g: Global, scan: LoadOptions['scan']): Promise<Snapshot> {
   where = { root: g.root, from: g.from, demo: g.demo };
+  const { loadSnapshot, summariseWarnings } = await import('../lib/cli.js');
   const snap = await loadSnapshot({ ...where, scan });
   const summary = summariseWarnings(snap.warnings, process.getuid?.() === 0);
   if (summary && !g.quiet) say(summary);
@@ -160,8 +195,132 @@ function globals(y: Argv): Argv<Global> {
     }) as unknown as Argv<Global>;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const cli = globals(yargs(argv))
+/** `nsview tree`: run by yargs, or by {@link fastPath} for the argument sets it knows. */
+async function treeCommand(a: TreeArgs): Promise<void> {
+  const hierarchies = a.controller ? [a.controller.replace(/^systemd$/, 'name=systemd')] : 'primary';
+  let snap = await load(a, { profile: 'tree', hierarchies, limits: false });
+  const [{ renderTree, treeJson, unitCgroup }, { pickHierarchy }] = await Promise.all([import('../lib/render/tree.js'), import('../lib/model/cgroup-tree.js')]);
+  if (a.controller && !snap.hierarchies.length) {
+    // Only the asked hierarchy is walked: to name the mounted ones, read the processes' cgroup files.
+    const { loadSnapshot } = await import('../lib/cli.js');
+    const all = await loadSnapshot({ ...where, scan: { profile: 'leaders', namespaces: false, cgroups: true, hierarchies: 'none', limits: false } });
+    snap = { ...snap, processes: all.processes };
+    pickHierarchy(snap, a.controller);
+  }
+  const unit = a.unit ?? a['user-unit'];
+  if (unit === '') throw new UsageError(`${a.unit === '' ? '--unit' : '--user-unit'} needs a unit name`);
+  let cgroup =
+    unit === undefined ? a.cgroup : unitCgroup(snap, unit, { controller: a.controller, user: a.unit === undefined ? (process.getuid?.() ?? 0) : undefined });
+  if (a.pod !== undefined) {
+    const { selectPod } = await import('../lib/model/select.js');
+    const pod = selectPod(snap, a.pod);
+    if (pod.cgroup === null) throw new NsviewError('not-found', `pod ${a.pod} has no cgroup of its own (an inferred pod): use nsview pods`);
+    cgroup = pod.cgroup;
+  }
+  const o = { cgroup, controller: a.controller, all: a.all, kernel: a.kernel, full: a.full, ns: a.ns };
+  if (a.json) json(treeJson(snap, o));
+  else out(renderTree(snap, o, renderOptions(a, 80)));
+}
+
+/** `nsview ls`: run by yargs, or by {@link fastPath} for the argument sets it knows. */
+async function lsCommand(a: LsArgs): Promise<void> {
+  const { LS_COLUMNS, lsColumns, lsJson, renderLs, renderLsColumnList } = await import('../lib/render/ls.js');
+  if (a['list-columns']) return out(renderLsColumnList());
+  let columns = a['output-all'] ? LS_COLUMNS.map((c) => c.name) : a.output?.split(',').map((c) => c.trim());
+  if (columns && columns.some((c) => c === '')) throw new UsageError(`--output needs column names separated by commas, got "${a.output}"`);
+  if (a.holders && !(columns ?? []).some((c) => /^\+?holders$/i.test(c))) columns = columns?.length ? [...columns, 'HOLDERS'] : ['+HOLDERS'];
+  const needs = lsColumns(columns).map((c) => c.needs);
+  const holders = needs.includes('all') ? 'all' : needs.includes('mounts') ? 'mounts' : undefined;
+  const types = nsTypes(a.type === undefined ? undefined : ([] as unknown[]).concat(a.type).map(String));
+  const ns = a.namespace === undefined ? undefined : inodeArg(a.namespace);
+  const tree = a.tree as 'parent' | 'owner' | 'process' | undefined;
+  const o = {
+    columns,
+    types,
+    ns,
+    pid: a.task === undefined ? undefined : pidArg('--task', a.task),
+    pids: undefined as number[] | undefined,
+    noHeadings: a.noheadings,
+    raw: a.raw,
+    noTruncate: a.notruncate,
+    tree,
+  };
+  const select = a.container !== undefined || a.pod !== undefined;
+  const cgroups = select || (columns ?? []).some((c) => /^\+?(container|pod)$/i.test(c));
+  const snap = await load(a, { profile: 'leaders', cgroups, hierarchies: 'none', limits: false, holders });
+  if (select) {
+    const { selectContainer, selectPod } = await import('../lib/model/select.js');
+    const wanted = new Set(a.pod !== undefined ? selectPod(snap, a.pod).containers : [selectContainer(snap, a.container as string).id]);
+    o.pids = snap.containers.filter((c) => wanted.has(c.id)).flatMap((c) => c.pids);
+  }
+  if (a.json) json(lsJson(snap, o));
+  else out(renderLs(snap, o, renderOptions(a, 0)));
+}
+
+/**
+ * Flags {@link fastPath} reads exactly as yargs does: each token (no `=value`, no bundled
+ * short flags) and the option it sets. The handlers read only the long names.
+ */
+const FAST_GLOBAL: Readonly<Record<string, readonly [string, boolean]>> = {
+  '-J': ['json', true],
+  '--json': ['json', true],
+  '-v': ['verbose', true],
+  '--verbose': ['verbose', true],
+  '-q': ['quiet', true],
+  '--quiet': ['quiet', true],
+  '--color': ['color', true],
+  '--no-color': ['color', false],
+  '--demo': ['demo', true],
+  '--no-pager': ['pager', false],
+};
+
+const FAST_COMMANDS: Readonly<Record<string, { run: (a: Record<string, unknown>) => Promise<void>; flags: Readonly<Record<string, string>> }>> = {
+  tree: { run: treeCommand, flags: { '-a': 'all', '--all': 'all', '-k': 'kernel', '--kernel': 'kernel', '-l': 'full', '--full': 'full', '--ns': 'ns' } },
+  ls: {
+    run: lsCommand,
+    flags: {
+      '-n': 'noheadings',
+      '--noheadings': 'noheadings',
+      '-r': 'raw',
+      '--raw': 'raw',
+      '-u': 'notruncate',
+      '--notruncate': 'notruncate',
+      '-l': 'list',
+      '--list': 'list',
+      '-W': 'nowrap',
+      '--nowrap': 'nowrap',
+    },
+  },
+};
+
+/**
+ * The hottest argument sets, run without building yargs (importing and building it is
+ * most of what `nsview ls -J` on a small node spends before its first read; see
+ * docs/performance.md): `--version` alone, and `tree` or `ls` followed only by boolean
+ * flags of {@link FAST_GLOBAL} and the command's own list, each at most once. Anything
+ * else — a positional, a value, `--help`, a flag before the command, a repeated or unknown
+ * flag — returns `undefined` and goes to yargs, which stays the parser users see: the
+ * handlers get the same options yargs would give them (test/cli checks both paths).
+ */
+function fastPath(argv: readonly string[]): 'version' | (() => Promise<void>) | undefined {
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) return 'version';
+  const command = argv[0] === undefined ? undefined : Object.hasOwn(FAST_COMMANDS, argv[0]) ? FAST_COMMANDS[argv[0]] : undefined;
+  if (!command) return undefined;
+  const a: Record<string, unknown> = {};
+  for (const token of argv.slice(1)) {
+    const own = Object.hasOwn(command.flags, token) ? command.flags[token] : undefined;
+    const global = Object.hasOwn(FAST_GLOBAL, token) ? FAST_GLOBAL[token] : undefined;
+    const [key, value] = own !== undefined ? [own, true] : global !== undefined ? global : [undefined, undefined];
+    if (key === undefined || Object.hasOwn(a, key)) return undefined;
+    a[key] = value;
+  }
+  return () => command.run(a);
+}
+
+/** Every other argument set: yargs parses it, prints help, usage errors, completion. */
+async function parseWithYargs(): Promise<void> {
+  const [{ default: yargs }, { hideBin }] = await Promise.all([import('yargs'), import('yargs/helpers')]);
+  const cli = globals(yargs(hideBin(process.argv)))
     .scriptName('nsview')
     .usage(
       `nsview — what is this process, which container and pod is it in, and what does it share?\n\n` +
@@ -190,35 +349,7 @@ async function main(argv: string[]): Promise<number> {
           .example('$0 tree /kubepods.slice --ns --demo', 'only the pods, with namespace sharing')
           .example('$0 tree -u containerd --demo', 'the cgroup of containerd.service')
           .example('$0 tree -c memory -a', 'the v1 memory controller tree with empty cgroups'),
-      async (a) => {
-        const hierarchies = a.controller ? [a.controller.replace(/^systemd$/, 'name=systemd')] : 'primary';
-        let snap = await load(a, { profile: 'tree', hierarchies, limits: false });
-        const [{ renderTree, treeJson, unitCgroup }, { pickHierarchy }] = await Promise.all([
-          import('../lib/render/tree.js'),
-          import('../lib/model/cgroup-tree.js'),
-        ]);
-        if (a.controller && !snap.hierarchies.length) {
-          // Only the asked hierarchy is walked: to name the mounted ones, read the processes' cgroup files.
-          const all = await loadSnapshot({ ...where, scan: { profile: 'leaders', namespaces: false, cgroups: true, hierarchies: 'none', limits: false } });
-          snap = { ...snap, processes: all.processes };
-          pickHierarchy(snap, a.controller);
-        }
-        const unit = a.unit ?? a['user-unit'];
-        if (unit === '') throw new UsageError(`${a.unit === '' ? '--unit' : '--user-unit'} needs a unit name`);
-        let cgroup =
-          unit === undefined
-            ? a.cgroup
-            : unitCgroup(snap, unit, { controller: a.controller, user: a.unit === undefined ? (process.getuid?.() ?? 0) : undefined });
-        if (a.pod !== undefined) {
-          const { selectPod } = await import('../lib/model/select.js');
-          const pod = selectPod(snap, a.pod);
-          if (pod.cgroup === null) throw new NsviewError('not-found', `pod ${a.pod} has no cgroup of its own (an inferred pod): use nsview pods`);
-          cgroup = pod.cgroup;
-        }
-        const o = { cgroup, controller: a.controller, all: a.all, kernel: a.kernel, full: a.full, ns: a.ns };
-        if (a.json) json(treeJson(snap, o));
-        else out(renderTree(snap, o, renderOptions(a, 80)));
-      },
+      (a) => treeCommand(a),
     )
     .command(
       'ls [namespace]',
@@ -256,39 +387,7 @@ async function main(argv: string[]): Promise<number> {
           .example('$0 ls -J', 'the JSON of `lsns -J -l`, for scripts written for lsns')
           .example('$0 ls -T parent -t pid', 'pid namespaces nested under their parents')
           .example('$0 ls --holders -t net', 'network namespaces, also those held only by a bind mount or an fd'),
-      async (a) => {
-        const { LS_COLUMNS, lsColumns, lsJson, renderLs, renderLsColumnList } = await import('../lib/render/ls.js');
-        if (a['list-columns']) return out(renderLsColumnList());
-        let columns = a['output-all'] ? LS_COLUMNS.map((c) => c.name) : a.output?.split(',').map((c) => c.trim());
-        if (columns && columns.some((c) => c === '')) throw new UsageError(`--output needs column names separated by commas, got "${a.output}"`);
-        if (a.holders && !(columns ?? []).some((c) => /^\+?holders$/i.test(c))) columns = columns?.length ? [...columns, 'HOLDERS'] : ['+HOLDERS'];
-        const needs = lsColumns(columns).map((c) => c.needs);
-        const holders = needs.includes('all') ? 'all' : needs.includes('mounts') ? 'mounts' : undefined;
-        const types = nsTypes(a.type === undefined ? undefined : ([] as unknown[]).concat(a.type).map(String));
-        const ns = a.namespace === undefined ? undefined : inodeArg(a.namespace);
-        const tree = a.tree as 'parent' | 'owner' | 'process' | undefined;
-        const o = {
-          columns,
-          types,
-          ns,
-          pid: a.task === undefined ? undefined : pidArg('--task', a.task),
-          pids: undefined as number[] | undefined,
-          noHeadings: a.noheadings,
-          raw: a.raw,
-          noTruncate: a.notruncate,
-          tree,
-        };
-        const select = a.container !== undefined || a.pod !== undefined;
-        const cgroups = select || (columns ?? []).some((c) => /^\+?(container|pod)$/i.test(c));
-        const snap = await load(a, { profile: 'leaders', cgroups, hierarchies: 'none', limits: false, holders });
-        if (select) {
-          const { selectContainer, selectPod } = await import('../lib/model/select.js');
-          const wanted = new Set(a.pod !== undefined ? selectPod(snap, a.pod).containers : [selectContainer(snap, a.container as string).id]);
-          o.pids = snap.containers.filter((c) => wanted.has(c.id)).flatMap((c) => c.pids);
-        }
-        if (a.json) json(lsJson(snap, o));
-        else out(renderLs(snap, o, renderOptions(a, 0)));
-      },
+      (a) => lsCommand(a),
     )
     .command(
       'pods [pod]',
@@ -447,10 +546,18 @@ async function main(argv: string[]): Promise<number> {
       if (err) throw err;
       throw new UsageError(msg);
     });
+  await cli.parseAsync();
+}
+
+async function main(argv: string[]): Promise<number> {
   try {
-    await cli.parseAsync();
+    const fast = fastPath(argv);
+    if (fast === 'version') out(`${VERSION}\n`);
+    else if (fast) await fast();
+    else await parseWithYargs();
   } catch (caught) {
-    const err = explain(caught, where);
+    // Only an error that can name where the data came from needs lib/cli.js (a usage error is printed without it).
+    const err = isNsviewError(caught) && caught.relocate ? (await import('../lib/cli.js')).explain(caught, where) : caught;
     if (err instanceof UsageError) {
       say(`nsview: ${err.message}`);
       process.stderr.write(`Run 'nsview --help' for usage.\n`);
@@ -469,7 +576,8 @@ async function main(argv: string[]): Promise<number> {
   return typeof process.exitCode === 'number' ? process.exitCode : 0;
 }
 
-main(hideBin(process.argv)).then(
+// process.argv less node and the script, as yargs's hideBin gives it under Node.
+main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
