@@ -300,7 +300,7 @@ const FAST_COMMANDS: Readonly<Record<string, { run: (a: Record<string, unknown>)
  * flags of {@link FAST_GLOBAL} and the command's own list, each at most once. Anything
  * else — a positional, a value, `--help`, a flag before the command, a repeated or unknown
  * flag — returns `undefined` and goes to yargs, which stays the parser users see: the
- * handlers get the same options yargs would give them (test/cli checks both paths).
+ * handlers get the same options yargs would give them (test/cli/fast-path.test.ts checks both paths).
  */
 function fastPath(argv: readonly string[]): 'version' | (() => Promise<void>) | undefined {
   if (argv.length === 1 && (argv[0] === '--version' || argv[0] === '-V')) return 'version';
@@ -551,7 +551,8 @@ async function parseWithYargs(): Promise<void> {
 
 async function main(argv: string[]): Promise<number> {
   try {
-    const fast = fastPath(argv);
+    // NSVIEW_NO_FAST_PATH=1 sends every argument set to yargs (test/cli/fast-path.test.ts compares both paths).
+    const fast = process.env.NSVIEW_NO_FAST_PATH ? undefined : fastPath(argv);
     if (fast === 'version') out(`${VERSION}\n`);
     else if (fast) await fast();
     else await parseWithYargs();
