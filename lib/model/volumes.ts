@@ -90,6 +90,12 @@ function nodePathOf(e: MountEntry, node: Map<string, MountEntry[]>): string | nu
   return null;
 }
 
+/** A mount table's root (`device root` of its `/`), to tell a container that kept the node's root. */
+function rootOf(t: MountEntry[]): string | undefined {
+  const r = t.find((m) => m.mountPoint === '/');
+  return r && `${r.device} ${r.root}`;
+}
+
 /** Mount tables by mount namespace inode, parsed. */
 export type MountTables = Map<number, MountEntry[]>;
 
@@ -102,6 +108,10 @@ export type MountTables = Map<number, MountEntry[]>;
 export function podVolumes(pods: Pod[], containers: Container[], processes: ProcessInfo[], nodeMnt: number | undefined, tables: MountTables): Pod[] {
   const nodeTable = nodeMnt === undefined ? [] : (tables.get(nodeMnt) ?? []);
   const node = nodeIndex(nodeTable);
+  const nodeRoot = rootOf(nodeTable);
+  // The node's mounts as `device root mountPoint`, made once and only if a container kept the node's root.
+  let inheritable: Set<string> | undefined;
+  const nodeMounts = (): Set<string> => (inheritable ??= new Set(nodeTable.map((m) => `${m.device} ${m.root} ${m.mountPoint}`)));
   const byId = new Map(containers.map((c) => [c.id, c]));
   const procs = new Map(processes.map((p) => [p.pid, p]));
   const mntOf = (c: Container): number | undefined => {
@@ -120,12 +130,7 @@ export function podVolumes(pods: Pod[], containers: Container[], processes: Proc
       const table = mnt === undefined ? undefined : tables.get(mnt);
       if (!table) continue;
       // A container that kept the node's root (no pivot_root) inherits every node mount at the same place: those are not volumes.
-      const rootOf = (t: MountEntry[]): string | undefined => {
-        const r = t.find((m) => m.mountPoint === '/');
-        return r && `${r.device} ${r.root}`;
-      };
-      const inherited =
-        rootOf(table) !== undefined && rootOf(table) === rootOf(nodeTable) ? new Set(nodeTable.map((m) => `${m.device} ${m.root} ${m.mountPoint}`)) : undefined;
+      const inherited = nodeRoot !== undefined && rootOf(table) === nodeRoot ? nodeMounts() : undefined;
       for (const e of table) {
         // A namespace file bind-mounted (nsfs) is a holder, not a volume.
         if (e.fstype === 'nsfs' || inherited?.has(`${e.device} ${e.root} ${e.mountPoint}`)) continue;
