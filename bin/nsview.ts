@@ -533,8 +533,60 @@ async function parseWithYargs(): Promise<void> {
         if (a.verbose) for (const s of r.skipped) say(`nsview: skipped ${s}`);
       },
     )
+    .command(
+      'serve',
+      'run as a node agent: an HTTP server with Prometheus /metrics, /snapshot, /pods, /healthz and a page of the pods at /',
+      (y) =>
+        y
+          .option('listen', { type: 'string', default: '127.0.0.1:9717', describe: 'host:port to listen on (loopback unless you ask for another address)' })
+          .option('node', { type: 'string', describe: "the node label of every series (default: the host's name)" })
+          .option('min-interval', { type: 'number', default: 5, describe: 'seconds a scan is served before a request starts a new one' })
+          .option('refresh', {
+            type: 'number',
+            default: 300,
+            describe: "seconds a process's reused command line and uid may be old (0: read everything every scan)",
+          })
+          .option('holders', {
+            type: 'string',
+            choices: ['mounts', 'all', 'none'],
+            default: 'mounts',
+            describe: 'what else holds namespaces to read for leaks: nsfs mounts, also every fd (costly), or nothing',
+          })
+          .example('$0 serve', 'serve this host on http://127.0.0.1:9717/ (metrics at /metrics)')
+          .example('$0 serve --root /host --listen 0.0.0.0:9717 --node "$NODE_NAME"', 'in a DaemonSet (deploy/kubernetes), the host mounted at /host')
+          .example('$0 serve --demo --listen 127.0.0.1:0', 'the demo node on a free port'),
+      async (a) => {
+        if (a.from !== undefined) throw new UsageError('serve scans a host (this one, --root or --demo), not a snapshot');
+        for (const [flag, v] of [
+          ['--min-interval', a['min-interval']],
+          ['--refresh', a.refresh],
+        ] as const)
+          if (!Number.isFinite(v) || v < 0) throw new UsageError(`${flag} must be a number of seconds (0 or more), got "${v}"`);
+        if (a.node === '') throw new UsageError('--node needs a name');
+        // Listen for the stop signals first: one that comes while the server starts stops it as cleanly.
+        const stop = new Promise<void>((resolve) => {
+          process.once('SIGTERM', resolve);
+          process.once('SIGINT', resolve);
+        });
+        const [{ scanner }, { startServer }] = await Promise.all([import('../lib/cli.js'), import('../lib/serve/server.js')]);
+        const scan = await scanner({ root: a.root, demo: a.demo });
+        const server = await startServer({
+          scan,
+          node: a.node,
+          listen: a.listen,
+          minInterval: a['min-interval'],
+          refresh: a.refresh,
+          holders: a.holders === 'none' ? false : (a.holders as 'mounts' | 'all'),
+          log: a.quiet ? undefined : say,
+        });
+        if (!a.quiet) say(`nsview: serving node ${server.node} on ${server.url} (metrics at ${server.url}metrics); SIGTERM or Ctrl-C stops`);
+        await stop;
+        await server.close();
+        if (!a.quiet) say('nsview: stopped');
+      },
+    )
     .completion('completion', 'print a bash/zsh completion script')
-    .demandCommand(1, 'Name a command: tree, ls, pods, which, diff, inspect, leaks, snapshot or capture.')
+    .demandCommand(1, 'Name a command: tree, ls, pods, which, diff, inspect, leaks, snapshot, capture or serve.')
     .recommendCommands()
     .strict()
     .version(VERSION)

@@ -47,6 +47,24 @@ export async function loadSnapshot(o: LoadOptions): Promise<Snapshot> {
   return scanSync({ ...o.scan, root: o.root ?? '/' });
 }
 
+/**
+ * The scan `nsview serve` repeats: of the root (default `/`) or of the demo, with the options
+ * each scan adds (the cache, holders). Checks once, as {@link loadSnapshot} does, that there is
+ * something to scan.
+ */
+export async function scanner(o: Pick<LoadOptions, 'root' | 'demo' | 'platform'>): Promise<(options: ScanOptions) => Snapshot> {
+  if (o.root === '') throw new NsviewError('bad-argument', '--root needs a path');
+  if (o.demo) {
+    const [{ specSource }, spec] = await Promise.all([import('./source/spec.js'), import('./demo/k8s-node.json', { with: { type: 'json' } })]);
+    const source = specSource(spec.default as unknown as HostSpec, 'demo');
+    return (options) => scanSync({ ...options, source });
+  }
+  if (o.root === undefined && (o.platform ?? process.platform) !== 'linux')
+    throw new NsviewError('unusable-root', 'this system has no /proc to scan; use --root <capture dir> or --demo');
+  const root = o.root ?? '/';
+  return (options) => scanSync({ ...options, root });
+}
+
 /** Where a view's data came from, as a message names it: `this host`, `the capture /tmp/n1`, `the snapshot n1.json`, `the demo`. */
 export function origin(o: Pick<LoadOptions, 'root' | 'from' | 'demo'>): string {
   if (o.demo) return 'the demo';

@@ -14,6 +14,7 @@ export { indexSnapshot, type SnapshotIndex } from './model/index-snapshot.js';
 export { findLeaks, type Leak, type LeakKind, type LeakReport } from './model/leaks.js';
 export { namespaceRelations, relationOf, type NsRelation } from './model/relations.js';
 export { renderPodsSvg, type SvgOptions } from './render/svg.js';
+export { renderMetrics, type MetricsInput } from './render/metrics.js';
 export { findNode, commonAncestor } from './model/cgroup-tree.js';
 export { recogniseCgroupPath, type PathIdentity, type PathContainer, type PathPod, type PathMonitor } from './parse/cgroup-path.js';
 export { NsviewError, isNsviewError, type NsviewErrorCode } from './errors.js';

@@ -14,7 +14,16 @@ import { readCgroupMounts, readHierarchies, type HierarchySelection } from './re
 import { readHolders } from './read/holders.js';
 import { parseMountTable, readMountTables, type MountTable } from './read/mounts.js';
 import { readNameFacts, type NameFacts } from './read/names.js';
-import { listPids, readInto, readProcesses, type ProcessReadOptions } from './read/processes.js';
+import {
+  beginCacheScan,
+  createProcessCache,
+  endCacheScan,
+  listPids,
+  readInto,
+  readProcesses,
+  type ProcessCache,
+  type ProcessReadOptions,
+} from './read/processes.js';
 import { reason } from './read/tolerate.js';
 import { createFsSource } from './source/fs-source.js';
 import type { Source } from './source/source.js';
@@ -25,6 +34,8 @@ export interface ScanOptions {
   root?: string;
   /** A source to read instead of `root` (a memfs volume in tests). */
   source?: Source;
+  /** The node's name to record (default: the root's hostname, from `/proc/sys/kernel/hostname` or `/etc/hostname`). */
+  node?: string;
   /** Read `/proc/<pid>/ns/*` (default true). Without them there are no namespaces, pods or sharing. */
   namespaces?: boolean;
   /** Cgroup hierarchies to walk: `'all'` (default), `'none'`, or keys such as `['unified']`, `['memory']`. */
@@ -60,10 +71,24 @@ export interface ScanOptions {
    */
   holders?: boolean | 'mounts' | 'all';
   /**
+   * Reads kept from earlier scans ({@link createScanCache}), for a program that scans again and
+   * again (`nsview serve`): a process with the same pid, start time and name keeps its command
+   * line, uid and NSpid; everything else is read every time. Used by the `all` profile.
+   */
+  cache?: ScanCache;
+  /**
    * Read the mounts of every pod container's mount namespace and the node's (one `mountinfo`
    * each) to find the pods' volumes and who mounts them (default: true with `profile: 'all'`).
    */
   volumes?: boolean;
+}
+
+/** What {@link ScanOptions.cache} keeps between scans; `reused` counts the processes the last scan took from it. */
+export type ScanCache = Readonly<Pick<ProcessCache, 'reused'>>;
+
+/** A new, empty cache for {@link ScanOptions.cache}. */
+export function createScanCache(): ScanCache {
+  return createProcessCache();
 }
 
 /** The pids under the root's `/proc`; throws an {@link NsviewError} naming it if it is not a procfs. */
@@ -98,12 +123,15 @@ export function scanSync(options: ScanOptions = {}): Snapshot {
   const source = options.source ?? createFsSource(options.root ?? '/');
   const plan = planScan(options);
   const warnings: Warning[] = [];
+  const cache = plan.first.cache;
+  if (cache) beginCacheScan(cache);
   // 1. Read the facts every view needs: the processes (what the profile asks of each) and the cgroup trees.
   const facts = readFacts(source, plan, warnings);
   // 2. Plan from them (pure, lib/model/plan.ts) which processes need more, and read that.
   readFollowUps(source, facts, plan, warnings);
   // 3. Read the files that what was found names: state files, mount tables, holders.
   const found = readFound(source, facts, plan, warnings);
+  if (cache) endCacheScan(cache);
   // 4. Build the model, once.
   return buildSnapshot(source, facts, found, plan, warnings);
 }
@@ -118,6 +146,7 @@ interface ScanPlan {
   names: boolean;
   volumes: boolean;
   holders: 'mounts' | 'all' | undefined;
+  node: string | undefined;
 }
 
 function planScan(options: ScanOptions): ScanPlan {
@@ -129,7 +158,7 @@ function planScan(options: ScanOptions): ScanPlan {
       ? { stat: false, status: false, cmdline: false, namespaces: readNs, childrenNs: holders === 'all', cgroups: options.cgroups ?? false }
       : profile === 'tree'
         ? { stat: options.cmdline === false ? true : 'if-no-cmdline', status: false, cmdline: options.cmdline, namespaces: false, cgroups: false }
-        : { namespaces: readNs, status: options.status, cmdline: options.cmdline, cgroups: options.cgroups };
+        : { namespaces: readNs, status: options.status, cmdline: options.cmdline, cgroups: options.cgroups, cache: options.cache as ProcessCache | undefined };
   return {
     profile,
     namespaces: readNs,
@@ -139,6 +168,7 @@ function planScan(options: ScanOptions): ScanPlan {
     names: options.names !== false,
     volumes: readNs && (options.volumes ?? profile === 'all'),
     holders,
+    node: options.node,
   };
 }
 
@@ -285,6 +315,7 @@ function buildSnapshot(source: Source, facts: Facts, found: Found, plan: ScanPla
     version: SNAPSHOT_VERSION,
     scannedAt: new Date().toISOString(),
     root: source.root,
+    node: plan.node ?? nodeName(source),
     processes: live,
     namespaces,
     coverage,
@@ -294,6 +325,23 @@ function buildSnapshot(source: Source, facts: Facts, found: Found, plan: ScanPla
     pods,
     warnings,
   };
+}
+
+/**
+ * The root's hostname: the kernel's (`/proc/sys/kernel/hostname`, the UTS namespace of the
+ * reader on a live host), else `/etc/hostname` (a capture of an older nsview); `null` if neither
+ * gives one line of printable text.
+ */
+function nodeName(source: Source): string | null {
+  for (const path of ['/proc/sys/kernel/hostname', '/etc/hostname']) {
+    try {
+      const name = source.readText(path).trim();
+      if (name && name.length <= 253 && !/[\s\p{Cc}]/u.test(name)) return name;
+    } catch {
+      // Not there (a capture, a demo): try the next.
+    }
+  }
+  return null;
 }
 
 /**

@@ -214,6 +214,12 @@ export interface Snapshot {
   scannedAt: string;
   /** The root that was scanned. */
   root: string;
+  /**
+   * The node's name: `ScanOptions.node`, else the scanned root's hostname
+   * (`/proc/sys/kernel/hostname`, then `/etc/hostname`); absent in snapshots of nsview 0.3 and
+   * older, `null` when nothing said it. Views over several snapshots label each row with it.
+   */
+  node?: string | null;
   /** Processes, ascending by pid. */
   processes: ProcessInfo[];
   /** Namespaces, sorted by type then inode. */

@@ -213,6 +213,7 @@ export function parseSnapshot(text: string, where = 'snapshot'): Snapshot {
       `unsupported version ${shown(data.version)} (this nsview reads ${SNAPSHOT_VERSIONS_READ.slice(0, -1).join(', ')} and ${SNAPSHOT_VERSIONS_READ.at(-1)})`,
     );
   for (const key of ['scannedAt', 'root'] as const) if (!str(data[key])) bad(`"${key}" is not a string`);
+  if (data.node !== undefined && data.node !== null && !str(data.node)) bad('"node" is not a string');
   for (const key of ['processes', 'namespaces', 'hierarchies', 'containers', 'pods', 'warnings'] as const) {
     if (!Array.isArray(data[key])) bad(`"${key}" is not an array`);
   }

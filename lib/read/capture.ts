@@ -97,6 +97,8 @@ function copyHost(tree: TreeWriter, from: Source, names: string[], mountinfo: Ui
     return write(path, data);
   };
   copy('/etc/passwd');
+  // The node's name (Snapshot.node), where the source has one (a capture of a capture may not).
+  if (from.exists('/proc/sys/kernel/hostname')) copy('/proc/sys/kernel/hostname');
   write('/proc/self/mountinfo', mountinfo);
 
   // Holders: one mountinfo per mount namespace (for its nsfs mounts) and every fd that is a namespace.

@@ -24,6 +24,48 @@ export interface ProcessReadOptions {
   status?: boolean;
   /** `cmdline` (default true). */
   cmdline?: boolean;
+  /**
+   * What earlier scans read ({@link createProcessCache}): a process whose `stat` shows the same
+   * start time and name as when it was cached keeps its cached `cmdline` and `status` (uid,
+   * NSpid) instead of reading them again; its namespace links and cgroups are read every time,
+   * since `setns`, `unshare` and cgroup moves change them without a new process.
+   */
+  cache?: ProcessCache;
+}
+
+/** What was read of one process that does not change while it runs the same program. */
+interface Cached {
+  startTime: number;
+  comm: string;
+  cmdline: string[];
+  uid: number | null;
+  nspid: number[] | null;
+  /** The cache's generation that last saw it. */
+  seen: number;
+}
+
+/** Per-process reads kept between scans, keyed by pid and checked by start time and name. */
+export interface ProcessCache {
+  entries: Map<number, Cached>;
+  generation: number;
+  /** Processes whose cached files the last scan used. */
+  reused: number;
+}
+
+/** An empty {@link ProcessCache}. */
+export function createProcessCache(): ProcessCache {
+  return { entries: new Map(), generation: 0, reused: 0 };
+}
+
+/** Start a scan with `cache`: its counters reset. */
+export function beginCacheScan(cache: ProcessCache): void {
+  cache.generation++;
+  cache.reused = 0;
+}
+
+/** End a scan: forget the processes it did not see (they exited; a new one with the pid has a new start time anyway). */
+export function endCacheScan(cache: ProcessCache): void {
+  for (const [pid, c] of cache.entries) if (c.seen !== cache.generation) cache.entries.delete(pid);
 }
 
 /** A process record with nothing read yet. */
@@ -123,31 +165,52 @@ export function readInto(source: Source, p: ProcessInfo, users: Map<number, stri
     local.push({ code: 'malformed', pid, path: `${dir}/${name}`, message: `malformed ${dir}/${name}` });
   };
 
+  const readStat = (): void => {
+    let flags = 0;
+    const statText = text('stat');
+    if (statText !== undefined) {
+      const st = parseProcStat(statText);
+      if (st) {
+        p.ppid = st.ppid;
+        p.state = st.state;
+        p.startTime = st.startTime;
+        p.comm = st.comm;
+        flags = st.flags;
+      } else malformed('stat');
+    } else {
+      const comm = text('comm');
+      if (comm !== undefined) p.comm = comm.replace(/\n$/, '');
+    }
+    p.kernelThread = (flags & PF_KTHREAD) !== 0;
+  };
+
   try {
+    // With a cache, stat first: its start time and name say whether the cached files still hold.
+    const cache = options.cache && (options.stat === true || options.stat === undefined) ? options.cache : undefined;
+    let statDone = false;
+    let reused = false;
+    if (cache) {
+      readStat();
+      statDone = true;
+      const c = p.startTime === null ? undefined : cache.entries.get(pid);
+      // A zombie has lost its command line: read what it shows now.
+      if (c && c.startTime === p.startTime && c.comm === p.comm && p.state !== 'Z') {
+        p.cmdline = c.cmdline;
+        p.uid = c.uid;
+        p.user = c.uid === null ? null : (users.get(c.uid) ?? null);
+        p.nspid = c.nspid;
+        c.seen = cache.generation;
+        cache.reused++;
+        reused = true;
+      }
+    }
     // cmdline first: with `stat: 'if-no-cmdline'`, stat is read only when it is empty.
-    if (options.cmdline !== false) {
+    if (options.cmdline !== false && !reused) {
       const cmd = text('cmdline');
       if (cmd !== undefined) p.cmdline = parseCmdline(cmd);
     }
-    if (options.stat === true || options.stat === undefined || (options.stat === 'if-no-cmdline' && p.cmdline.length === 0)) {
-      let flags = 0;
-      const statText = text('stat');
-      if (statText !== undefined) {
-        const st = parseProcStat(statText);
-        if (st) {
-          p.ppid = st.ppid;
-          p.state = st.state;
-          p.startTime = st.startTime;
-          p.comm = st.comm;
-          flags = st.flags;
-        } else malformed('stat');
-      } else {
-        const comm = text('comm');
-        if (comm !== undefined) p.comm = comm.replace(/\n$/, '');
-      }
-      p.kernelThread = (flags & PF_KTHREAD) !== 0;
-    }
-    if (options.status !== false) {
+    if (!statDone && (options.stat === true || options.stat === undefined || (options.stat === 'if-no-cmdline' && p.cmdline.length === 0))) readStat();
+    if (options.status !== false && !reused) {
       const statusText = text('status');
       if (statusText !== undefined) {
         const st = parseProcStatus(statusText);
@@ -174,6 +237,9 @@ export function readInto(source: Source, p: ProcessInfo, users: Map<number, stri
         if (bad) malformed('cgroup');
       }
     }
+    // Keep what was read whole, of a process that runs (a denied or malformed read is tried again next time).
+    if (cache && !reused && p.startTime !== null && p.state !== 'Z' && options.cmdline !== false && options.status !== false && !denied.length && !local.length)
+      cache.entries.set(pid, { startTime: p.startTime, comm: p.comm, cmdline: p.cmdline, uid: p.uid, nspid: p.nspid, seen: cache.generation });
   } catch (err) {
     if (err instanceof Vanished) {
       warnings.push({ code: 'vanished', pid, message: `process ${pid} exited during the scan` });

@@ -86,8 +86,8 @@ interface PodLayout {
   dots: Dot[];
 }
 
-/** XML text for raw snapshot text: escaped for a terminal ({@link safe}), cut to `max` characters, then for XML. */
-function esc(raw: string, max = Infinity): string {
+/** XML (and HTML) text for raw snapshot text: escaped for a terminal ({@link safe}), cut to `max` characters, then for XML. */
+export function esc(raw: string, max = Infinity): string {
   const s = max === Infinity ? safe(raw) : ellipsize(safe(raw), max);
   // U+FFFE and U+FFFF are no XML characters; safe() leaves them.
   return s

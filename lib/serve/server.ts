@@ -1,0 +1,293 @@
+/**
+ * `nsview serve`: a node agent. An HTTP server (Node's `http`) that scans on demand and answers
+ * from a fixed table of routes:
+ *
+ * - `/metrics`: the Prometheus text exposition of the node ({@link renderMetrics});
+ * - `/snapshot`: the snapshot JSON, as `nsview snapshot` writes it;
+ * - `/pods`: the `pods --json` document;
+ * - `/healthz`: `ok` while the server runs;
+ * - `/`: a small HTML page of the node's pods, with their picture.
+ *
+ * Scans are coalesced and rate-limited: a request finds the last scan's result if it is younger
+ * than `minInterval`, else starts one, and every request that arrives meanwhile waits for that
+ * same scan. A long-running server keeps what it read of each process (keyed by pid and start
+ * time, {@link createScanCache}) and reads again only what can change.
+ *
+ * Nothing of a request reaches the file system or the scan: the path picks one of the routes
+ * (a query string is ignored), and every answer is computed from the scan alone. Limits keep a
+ * slow, hostile or numerous client from holding memory: header size and time, request time,
+ * idle keep-alive time, open connections; each response body is one buffer shared by every
+ * client that asks for it.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { hostname } from 'node:os';
+import { NsviewError } from '../errors.js';
+import { findLeaks, type LeakReport } from '../model/leaks.js';
+import { renderMetrics } from '../render/metrics.js';
+import { renderPodsPage } from '../render/html.js';
+import { podsJson } from '../render/pods.js';
+import { createScanCache, scanSync, type ScanCache, type ScanOptions } from '../scan.js';
+import type { Snapshot } from '../types.js';
+
+/** Options of {@link startServer}. */
+export interface ServeOptions {
+  /** Scan this root (a host tree mounted elsewhere, or a capture); default `/`. */
+  root?: string;
+  /** Scan with this source maker instead (the demo, tests). Called once; the scan options are added to it. */
+  scan?: (options: ScanOptions) => Snapshot;
+  /** The node label of every series; default the snapshot's node name, else this machine's hostname. */
+  node?: string;
+  /** `host:port` to listen on; default `127.0.0.1:9717`. Port 0 picks a free one. */
+  listen?: string;
+  /** Seconds a scan's result is served before a request starts a new one; default 5. */
+  minInterval?: number;
+  /**
+   * Seconds a process's reused files may be old: at least this often a scan reads every
+   * process again; 0 never reuses. Default 300.
+   */
+  refresh?: number;
+  /** What else holds namespaces to read for `leaks` (see `ScanOptions.holders`); default `mounts`. */
+  holders?: 'mounts' | 'all' | false;
+  /** Most connections open at once; more are refused at accept. Default 64. */
+  maxConnections?: number;
+  /** One line per event worth logging (start, failed scans, stop). */
+  log?: (line: string) => void;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** `http://host:port/` it answers on. */
+  url: string;
+  port: number;
+  /** The node label it uses. */
+  node: string;
+  /** Scan counters, for tests and logs. */
+  stats(): { scans: number; failures: number; reused: number };
+  /** Stop listening, close idle connections, let the ones in flight finish (at most `graceMs`). */
+  close(graceMs?: number): Promise<void>;
+}
+
+export const DEFAULT_PORT = 9717;
+
+/** `host:port`, `[v6]:port` or `:port`/`port` (loopback); throws an {@link NsviewError} naming what is wrong. */
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):?(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
+  const port = m ? Number(m[3]) : NaN;
+  if (!m || !Number.isInteger(port) || port < 0 || port > 65535)
+    throw new NsviewError(
+      'bad-argument',
+      `--listen must be host:port (e.g. 127.0.0.1:${DEFAULT_PORT}, [::1]:${DEFAULT_PORT}, 0.0.0.0:${DEFAULT_PORT}), got "${text}"`,
+    );
+  const host = m[1] ?? (m[2] || '127.0.0.1');
+  return { host, port };
+}
+
+/** What one scan produced: the snapshot and the bodies made from it, each made once when first asked for. */
+interface Generation {
+  snapshot: Snapshot;
+  leaks?: LeakReport;
+  at: number;
+  seconds: number;
+  reused: number;
+  bodies: Map<string, Buffer>;
+}
+
+const ROUTES = ['/', '/metrics', '/snapshot', '/pods', '/healthz'] as const;
+type Route = (typeof ROUTES)[number];
+
+const TYPES: Record<Route, string> = {
+  '/': 'text/html; charset=utf-8',
+  '/metrics': 'text/plain; version=0.0.4; charset=utf-8',
+  '/snapshot': 'application/json; charset=utf-8',
+  '/pods': 'application/json; charset=utf-8',
+  '/healthz': 'text/plain; charset=utf-8',
+};
+
+/** Start serving; resolves once it listens. Throws an {@link NsviewError} if the address cannot be used. */
+export async function startServer(o: ServeOptions = {}): Promise<RunningServer> {
+  const { host, port } = parseListen(o.listen ?? `127.0.0.1:${DEFAULT_PORT}`);
+  const minInterval = (o.minInterval ?? 5) * 1000;
+  const refresh = (o.refresh ?? 300) * 1000;
+  const log = o.log ?? (() => undefined);
+  const holders = o.holders === undefined ? 'mounts' : o.holders;
+  const scanner = o.scan ?? ((options: ScanOptions) => scanSync({ ...options, root: o.root ?? '/' }));
+  let cache: ScanCache | undefined = refresh > 0 ? createScanCache() : undefined;
+  let cacheSince = Date.now();
+  let current: Generation | undefined;
+  let pending: Promise<Generation> | undefined;
+  let scans = 0;
+  let failures = 0;
+  let node = o.node;
+  const requests = new Map<string, number>();
+
+  /** One scan (synchronous: it runs between two turns of the event loop). */
+  const runScan = (): Generation => {
+    if (cache && Date.now() - cacheSince > refresh) {
+      cache = createScanCache();
+      cacheSince = Date.now();
+    }
+    const started = performance.now();
+    const snapshot = scanner({ holders: holders || undefined, cache });
+    const seconds = (performance.now() - started) / 1000;
+    node ??= snapshot.node ?? hostname();
+    return {
+      snapshot,
+      leaks: holders ? findLeaks(snapshot) : undefined,
+      at: Date.now(),
+      seconds,
+      reused: cache?.reused ?? 0,
+      bodies: new Map(),
+    };
+  };
+
+  /** The current generation, or a new scan's: coalesced (one scan at a time, shared by all who wait) and rate-limited. */
+  const latest = (): Promise<Generation> => {
+    if (current && Date.now() - current.at < minInterval) return Promise.resolve(current);
+    pending ??= new Promise<Generation>((resolve, reject) => {
+      // After this turn: requests that arrived in it join this scan.
+      setImmediate(() => {
+        scans++;
+        try {
+          current = runScan();
+          resolve(current);
+        } catch (err) {
+          failures++;
+          log(`nsview serve: scan failed: ${(err as Error).message}`);
+          // The last good scan is served (its age shows in nsview_scan_timestamp_seconds); none: 503.
+          if (current) resolve(current);
+          else reject(err);
+        } finally {
+          pending = undefined;
+        }
+      });
+    });
+    return pending;
+  };
+
+  const body = (g: Generation, route: Route): Buffer => {
+    let b = g.bodies.get(route);
+    if (b) return b;
+    const self = process.memoryUsage();
+    const cpu = process.cpuUsage();
+    let text: string;
+    if (route === '/metrics')
+      // Not cached: its counters move with every request.
+      return Buffer.from(
+        renderMetrics({
+          node: node as string,
+          snapshot: g.snapshot,
+          leaks: g.leaks,
+          scan: { durationSeconds: g.seconds, timestampSeconds: g.at / 1000, total: scans, failures, reusedProcesses: g.reused },
+          self: {
+            cpuSecondsTotal: (cpu.user + cpu.system) / 1e6,
+            residentMemoryBytes: self.rss,
+            heapUsedBytes: self.heapUsed,
+            startTimeSeconds: Math.round(Date.now() / 1000 - process.uptime()),
+          },
+          requests: [...requests].map(([k, count]) => {
+            const [path = '', code = '0'] = k.split(' ');
+            return { path, code: Number(code), count };
+          }),
+        }),
+      );
+    else if (route === '/snapshot') text = JSON.stringify({ ...g.snapshot, node: node as string });
+    else if (route === '/pods') text = JSON.stringify(podsJson({ ...g.snapshot, node: node as string }), null, 2) + '\n';
+    else text = renderPodsPage({ ...g.snapshot, node: node as string }, { leaks: g.leaks });
+    b = Buffer.from(text);
+    g.bodies.set(route, b);
+    return b;
+  };
+
+  const count = (route: string, code: number): void => {
+    const k = `${route} ${code}`;
+    requests.set(k, (requests.get(k) ?? 0) + 1);
+  };
+
+  const send = (res: ServerResponse, code: number, type: string, data: Buffer | string, head: boolean, route: string): void => {
+    count(route, code);
+    if (res.destroyed) return;
+    res.writeHead(code, {
+      'Content-Type': type,
+      'Content-Length': Buffer.byteLength(data),
+      'Cache-Control': 'no-store',
+      'X-Content-Type-Options': 'nosniff',
+      // The page has no external resources and no script: nothing may be loaded.
+      'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+    });
+    res.end(head ? undefined : data);
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    // A client that goes away mid-response: nothing to do but drop it.
+    res.on('error', () => undefined);
+    req.on('error', () => undefined);
+    const path = (req.url ?? '/').split('?')[0] ?? '/';
+    const route = (ROUTES as readonly string[]).includes(path) ? (path as Route) : undefined;
+    const head = req.method === 'HEAD';
+    if (!route) return send(res, 404, 'text/plain; charset=utf-8', `not found: nsview serves ${ROUTES.join(' ')}\n`, head, 'other');
+    if (req.method !== 'GET' && !head) {
+      res.setHeader('Allow', 'GET, HEAD');
+      return send(res, 405, 'text/plain; charset=utf-8', 'method not allowed: GET or HEAD\n', head, route);
+    }
+    if (route === '/healthz') return send(res, 200, TYPES[route], 'ok\n', head, route);
+    latest().then(
+      (g) => send(res, 200, TYPES[route], body(g, route), head, route),
+      (err: Error) => send(res, 503, 'text/plain; charset=utf-8', `nsview: no scan yet: ${err.message}\n`, head, route),
+    );
+  };
+
+  const server: Server = createServer(
+    {
+      // Slow or silent clients: the whole request (headers) within 10 s, idle keep-alive 5 s.
+      requestTimeout: 10_000,
+      headersTimeout: 5_000,
+      keepAliveTimeout: 5_000,
+      // Larger headers are answered 431 by Node before they reach the handler.
+      maxHeaderSize: 8 * 1024,
+    },
+    handle,
+  );
+  server.maxConnections = o.maxConnections ?? 64;
+  server.on('clientError', (_err, socket: Socket) => {
+    if (socket.writable && !socket.writableEnded) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    const fail = (err: NodeJS.ErrnoException): void => {
+      reject(new NsviewError('bad-argument', `cannot listen on ${host}:${port}: ${err.code ?? err.message}`));
+    };
+    server.once('error', fail);
+    server.listen(port, host, () => {
+      server.off('error', fail);
+      resolve();
+    });
+  });
+  server.on('error', (err) => log(`nsview serve: ${err.message}`));
+  const addr = server.address() as AddressInfo;
+  const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  // The node label: known now, so the first page names it.
+  if (node === undefined) {
+    try {
+      node = (await latest()).snapshot.node ?? hostname();
+    } catch {
+      node = hostname();
+    }
+  }
+  return {
+    url: `http://${shown}:${addr.port}/`,
+    port: addr.port,
+    node: node as string,
+    stats: () => ({ scans, failures, reused: current?.reused ?? 0 }),
+    close: (graceMs = 5_000) =>
+      new Promise<void>((resolve) => {
+        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      }),
+  };
+}
