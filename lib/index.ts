@@ -7,7 +7,8 @@
  * const snap = await scan();
  * console.log(diff(snap, 1070, 1090).verdict);
  */
-export { scan, scanSync, type ScanOptions } from './scan.js';
+export { scan, scanSync, createScanCache, type ScanOptions, type ScanCache } from './scan.js';
+export { startServer, parseListen, type ServeOptions, type RunningServer } from './serve/server.js';
 export { diff, type DiffResult, type DiffSide, type NsComparison, type CgroupComparison, type Relation } from './model/diff.js';
 export { parseSnapshot, stringifySnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './model/snapshot.js';
 export { indexSnapshot, type SnapshotIndex } from './model/index-snapshot.js';

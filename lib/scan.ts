@@ -2,7 +2,7 @@ import { NsviewError } from './errors.js';
 import { parseNsLink } from './parse/ns-link.js';
 import { parsePasswd } from './parse/passwd.js';
 import { groupContainers, type ProcessIdentity } from './model/containers.js';
-import { containerPids, identify, leaderPids, nameTargets, volumeMountNamespaces } from './model/plan.js';
+import { cgroupNamespaceRoots, containerPids, identify, leaderPids, nameTargets, resolveCgroupPath, volumeMountNamespaces } from './model/plan.js';
 import { groupNamespaces, nodeNamespaces } from './model/namespaces.js';
 import { attachHolders } from './model/holders.js';
 import { groupPods } from './model/pods.js';
@@ -181,6 +181,8 @@ interface Facts {
   identities: Map<number, ProcessIdentity>;
   /** Processes whose cgroup paths climb above the reader's cgroup namespace. */
   outside: number;
+  /** Processes whose paths were read inside a cgroup namespace and made real, and the namespace's root(s). */
+  resolved?: { count: number; roots: string[] };
   /** Processes that exited between the first read and a later one: dropped everywhere, as if never seen (their warning says so). */
   gone: Set<number>;
 }
@@ -211,8 +213,40 @@ function readFacts(source: Source, plan: ScanPlan, warnings: Warning[]): Facts {
       }
     }
   }
+  const resolved = plan.profile === 'tree' ? undefined : resolveCgroupNamespace(source, processes, byPid, hierarchies);
   const { identities, outside } = identify(processes);
-  return { users, processes, byPid, hierarchies, identities, outside, gone: new Set() };
+  return { users, processes, byPid, hierarchies, identities, outside, resolved, gone: new Set() };
+}
+
+/**
+ * Paths read inside a cgroup namespace (`/../../kubepods…`), made real where the scan's own
+ * process shows where the namespace is rooted ({@link cgroupNamespaceRoots}); `undefined` when
+ * no path climbs out or the root is not known (then the `cgroupns` warning says the paths are relative).
+ */
+function resolveCgroupNamespace(source: Source, processes: ProcessInfo[], byPid: Map<number, ProcessInfo>, hierarchies: CgroupHierarchy[]): Facts['resolved'] {
+  if (!processes.some((p) => Object.values(p.cgroups).some((path) => path.startsWith('/..')))) return undefined;
+  let self: number;
+  try {
+    self = Number(source.readLink('/proc/self'));
+  } catch {
+    return undefined; // a capture: no reader
+  }
+  const roots = cgroupNamespaceRoots(byPid.get(self), hierarchies);
+  if (!roots.size) return undefined;
+  let count = 0;
+  for (const p of processes) {
+    let changed = false;
+    for (const [key, root] of roots) {
+      const path = p.cgroups[key];
+      const real = path === undefined ? undefined : resolveCgroupPath(root, path);
+      if (real !== undefined && real !== path) {
+        p.cgroups[key] = real;
+        changed = true;
+      }
+    }
+    if (changed) count++;
+  }
+  return { count, roots: [...roots.values()] };
 }
 
 /** Read more of one process; one that exited meanwhile joins `gone`. */
@@ -296,7 +330,7 @@ function readFound(source: Source, facts: Facts, plan: ScanPlan, warnings: Warni
 function buildSnapshot(source: Source, facts: Facts, found: Found, plan: ScanPlan, warnings: Warning[]): Snapshot {
   const { live, nodeNs } = found;
   let namespaces = plan.namespaces ? groupNamespaces(live) : [];
-  cgroupNamespaceWarning(source, facts.outside, nodeNs, warnings);
+  cgroupNamespaceWarning(source, facts.outside, nodeNs, facts.resolved, warnings);
   const grouped = groupPods(live, nodeNs, groupContainers(live, facts.identities, facts.hierarchies), facts.identities, facts.hierarchies);
   const containers = grouped.containers;
   let pods = grouped.pods;
@@ -349,7 +383,21 @@ function nodeName(source: Source): string | null {
  * scan's own cgroup namespace is not the node's (the check the tree profile needs, since
  * it takes paths from the walk).
  */
-function cgroupNamespaceWarning(source: Source, outside: number, nodeNs: Partial<Record<NsType, number>>, warnings: Warning[]): void {
+function cgroupNamespaceWarning(
+  source: Source,
+  outside: number,
+  nodeNs: Partial<Record<NsType, number>>,
+  resolved: Facts['resolved'],
+  warnings: Warning[],
+): void {
+  if (resolved) {
+    // The paths are real now: say where they came from, once.
+    warnings.push({
+      code: 'cgroupns',
+      message: `the scan ran inside a cgroup namespace rooted at ${[...new Set(resolved.roots)].join(', ')}: ${resolved.count} process(es)' cgroup paths were resolved from there`,
+    });
+    if (outside === 0) return;
+  }
   let ownCgroupNs: number | undefined;
   if (source.root === '/' && nodeNs.cgroup !== undefined) {
     try {

@@ -5,7 +5,7 @@
  * the end; nothing here touches a file.
  */
 import type { PathIdentity } from '../parse/cgroup-path.js';
-import { NS_TYPES, type ProcessInfo, type Runtime } from '../types.js';
+import { NS_TYPES, type CgroupHierarchy, type CgroupNode, type ProcessInfo, type Runtime } from '../types.js';
 import { identifyProcess, type ProcessIdentity } from './containers.js';
 
 /** Each process's identity from its cgroup paths (container, pod, monitor), by pid; and how many paths climb above the reader's cgroup namespace (`/..`). */
@@ -78,4 +78,50 @@ export function volumeMountNamespaces(processes: ProcessInfo[], identities: Map<
     if (p.ns.mnt !== undefined) wanted.add(p.ns.mnt);
   }
   return wanted;
+}
+
+/**
+ * Inside a cgroup namespace (a container's, as a DaemonSet pod has on a cgroup v2 node),
+ * `/proc/<pid>/cgroup` gives paths relative to the reader's own cgroup, climbing out with `/..`,
+ * while the cgroup trees mounted from the node are walked from their real root. Where the
+ * reader's process is listed in a walked tree, its namespace's root there is known: its real
+ * path less the path it reads of itself. Returns that root for each hierarchy where it is
+ * known and not `/`.
+ */
+export function cgroupNamespaceRoots(self: ProcessInfo | undefined, hierarchies: CgroupHierarchy[]): Map<string, string> {
+  const roots = new Map<string, string>();
+  if (!self) return roots;
+  for (const h of hierarchies) {
+    const rel = self.cgroups[h.key];
+    if (rel === undefined || h.mountRoot !== '/' || rel.startsWith('/..')) continue;
+    const real = findPid(h.root, self.pid);
+    if (real === undefined) continue;
+    const root = rel === '/' ? real : real.endsWith(rel) ? real.slice(0, real.length - rel.length) || '/' : undefined;
+    if (root !== undefined && root !== '/') roots.set(h.key, root);
+  }
+  return roots;
+}
+
+/** The path of the cgroup that lists `pid`, by an iterative walk. */
+function findPid(root: CgroupNode, pid: number): string | undefined {
+  const stack = [root];
+  while (stack.length) {
+    const n = stack.pop() as CgroupNode;
+    if (n.pids.includes(pid)) return n.path;
+    for (const c of n.children) stack.push(c);
+  }
+  return undefined;
+}
+
+/** `path` (relative to the namespace root `root`, may climb with `..`) as a path from the tree's real root; `undefined` if it climbs above it. */
+export function resolveCgroupPath(root: string, path: string): string | undefined {
+  const out = root.split('/').filter(Boolean);
+  for (const seg of path.split('/')) {
+    if (seg === '' || seg === '.') continue;
+    if (seg === '..') {
+      if (!out.length) return undefined;
+      out.pop();
+    } else out.push(seg);
+  }
+  return '/' + out.join('/');
 }
