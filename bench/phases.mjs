@@ -6,9 +6,9 @@
  * of milliseconds:
  *
  * - `boot`: process start to the first line of this script (Node's own startup);
- * - `load`: importing every module dist/bin/nsview.js imports (yargs included),
- *   and `loads`: the time of each import in the CLI's order (each covers what it pulls in first);
- * - `yargs`: building a yargs parser with the command and parsing its arguments;
+ * - `load`: importing the library modules the command runs (the CLI bundles them into
+ *   dist/bin/nsview.js), and `loads`: the time of each import (each covers what it pulls in first);
+ * - `yargs`: 0: `ls -J` and `tree` take the CLI's fast path, which builds no parser;
  * - `scan`: scanSync() with the options the CLI passes for the command;
  * - `render`: lsJson() (the rows) or renderTree() (the text);
  * - `json`: renderJson() of the rows (ls only);
@@ -27,41 +27,24 @@ const cmd = process.argv[2] ?? 'ls';
 // As bin/nsview.ts loads for `ls` and for `tree` without -c (bench/run.mjs checks the output matches the CLI's).
 const SCAN_OPTIONS = { ls: { profile: 'leaders', hierarchies: 'none', limits: false }, tree: { profile: 'tree', hierarchies: 'primary', limits: false } };
 
-// Import exactly what the CLI imports, found in its compiled text.
-const binUrl = new URL('../dist/bin/nsview.js', import.meta.url);
-const binText = fs.readFileSync(binUrl, 'utf8');
-// Static imports, then the command's own dynamic import (the CLI loads each renderer when its command runs).
-const specs = [...binText.matchAll(/^import\s[^'"]*['"]([^'"]+)['"]/gm)].map((m) => m[1]);
-specs.push(cmd === 'tree' ? '../lib/render/tree.js' : '../lib/render/ls.js');
+// The CLI is one bundle (dist/bin/nsview.js); its parts are the library's modules, imported
+// here one by one from dist/lib in the order the command needs them. `ls -J` and `tree` take
+// the CLI's fast path, which builds no yargs parser: there is no yargs phase.
+const lib = (p) => new URL(`../dist/lib/${p}`, import.meta.url).href;
+const specs = ['errors.js', 'render/json.js', 'render/safe.js', 'cli.js', 'scan.js', cmd === 'tree' ? 'render/tree.js' : 'render/ls.js'];
 const t0 = performance.now();
 const mods = {};
 const loads = {};
 for (const s of specs) {
-  const href = s.startsWith('.') ? new URL(s, binUrl).href : import.meta.resolve(s);
   // In the CLI's order; each import's time covers what it pulls in first.
   const t = performance.now();
-  mods[s] = await import(href);
+  mods[s] = await import(lib(s));
   loads[s] = performance.now() - t;
 }
 const t1 = performance.now();
+const t2 = t1;
 
-const yargs = mods['yargs'].default;
-const { hideBin } = mods['yargs/helpers'];
-let parsed;
-await yargs(hideBin(['node', 'nsview', cmd, ...(cmd === 'ls' ? ['-J'] : [])]))
-  .option('json', { alias: 'J', type: 'boolean' })
-  .command(
-    cmd,
-    '',
-    (y) => y,
-    (a) => (parsed = a),
-  )
-  .strict()
-  .parseAsync();
-const t2 = performance.now();
-if (!parsed) throw new Error('phases: yargs did not run the command');
-
-const { scanSync } = await import(new URL('../dist/lib/scan.js', import.meta.url).href);
+const { scanSync } = mods['scan.js'];
 const snap = scanSync({ ...SCAN_OPTIONS[cmd], root: '/' });
 const t3 = performance.now();
 
@@ -70,14 +53,14 @@ const t4 = performance.now();
 let t5;
 let t6;
 if (cmd === 'ls') {
-  const { lsJson } = mods['../lib/render/ls.js'];
-  const { renderJson } = mods['../lib/render/json.js'];
+  const { lsJson } = mods['render/ls.js'];
+  const { renderJson } = mods['render/json.js'];
   const rows = lsJson(snap, {});
   t5 = performance.now();
   text = renderJson(rows);
   t6 = performance.now();
 } else {
-  const { renderTree } = mods['../lib/render/tree.js'];
+  const { renderTree } = mods['render/tree.js'];
   text = renderTree(snap, {}, { color: false, width: 80 });
   t5 = performance.now();
   t6 = t5;

@@ -66,11 +66,13 @@ try {
   out.scan_warm_cache_cpu_ms = Math.round(median(warm));
   out.scan_warm_reused = cache.reused;
 
-  for (const [name, extra] of [
+  for (const [name, extra, node = []] of [
     ['serve_no_reuse', ['--refresh', '0']],
     ['serve', []],
+    // As in a container with a memory limit: V8 told to keep its old space small.
+    ['serve_heap_160m', [], ['--max-old-space-size=160']],
   ]) {
-    const child = spawn(process.execPath, [dist('bin/nsview.js').pathname, 'serve', '--listen', '127.0.0.1:0', '--min-interval', '0', ...extra], {
+    const child = spawn(process.execPath, [...node, dist('bin/nsview.js').pathname, 'serve', '--listen', '127.0.0.1:0', '--min-interval', '0', ...extra], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     children.push(child);
@@ -98,6 +100,9 @@ try {
     out[`${name}_scrape_cpu_ms`] = median(per);
     out[`${name}_peak_rss_mib`] = Math.round(hwm(child.pid));
     out.metrics_bytes = bytes;
+    const snap = await fetch(`${url}snapshot`);
+    out.snapshot_bytes = (await snap.arrayBuffer()).byteLength;
+    out[`${name}_peak_rss_after_snapshot_mib`] = Math.round(hwm(child.pid));
     child.kill('SIGTERM');
     await new Promise((resolve) => child.once('exit', resolve));
   }

@@ -7,11 +7,11 @@
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as nodePath from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanSync, type Snapshot } from '../../lib/index.js';
 import { Lab, closeLab, liveStatus, type LabPod, removeCreatedPaths } from '../helpers/lab.js';
+import { containerdFiles, putRecorded } from '../helpers/containerd.js';
 
 const live = liveStatus();
 const bin = fileURLToPath(new URL('../../dist/bin/nsview.js', import.meta.url));
@@ -26,14 +26,7 @@ if (!live.ok) {
 /** Files and directories this test created, newest last; removed newest first. */
 const created: string[] = [];
 function put(path: string, text: string): void {
-  const missing: string[] = [];
-  for (let d = nodePath.dirname(path); !fs.existsSync(d); d = nodePath.dirname(d)) missing.unshift(d);
-  for (const d of missing) {
-    fs.mkdirSync(d);
-    created.push(d);
-  }
-  fs.writeFileSync(path, text, { flag: 'wx' });
-  created.push(path);
+  putRecorded(created, path, text);
 }
 /** Remove what {@link created} lists (see removeCreatedPaths); returns what is still there. */
 const removeCreated = (): string[] => removeCreatedPaths(created);
@@ -41,31 +34,8 @@ const removeCreated = (): string[] => removeCreatedPaths(created);
 const NS = `nsview-live-${randomBytes(3).toString('hex')}`;
 
 function containerd(pod: LabPod, name: string): void {
-  const base = '/run/containerd/io.containerd.runtime.v2.task/k8s.io';
-  const common = {
-    'io.kubernetes.cri.sandbox-id': pod.sandbox.id,
-    'io.kubernetes.cri.sandbox-name': name,
-    'io.kubernetes.cri.sandbox-namespace': NS,
-    'io.kubernetes.cri.sandbox-uid': pod.uid as string,
-  };
-  put(
-    `${base}/${pod.sandbox.id}/config.json`,
-    JSON.stringify({ ociVersion: '1.1.0', process: { env: ['SECRET=1'] }, annotations: { ...common, 'io.kubernetes.cri.container-type': 'sandbox' } }),
-  );
-  pod.containers.forEach((c, i) =>
-    put(
-      `${base}/${c.id}/config.json`,
-      JSON.stringify({
-        ociVersion: '1.1.0',
-        annotations: {
-          ...common,
-          'io.kubernetes.cri.container-type': 'container',
-          'io.kubernetes.cri.container-name': `c${i}`,
-          'io.kubernetes.cri.image-name': `img${i}:1`,
-        },
-      }),
-    ),
-  );
+  const files = containerdFiles(pod, { name, namespace: NS, image: (i) => `img${i}:1`, sandbox: { process: { env: ['SECRET=1'] } } });
+  for (const [path, text] of files) put(path, text);
 }
 
 function crio(pod: LabPod, name: string): void {

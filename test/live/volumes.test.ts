@@ -19,6 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanSync, type Pod, type Snapshot, type Volume } from '../../lib/index.js';
 import { describeRun, plainEnv, run, stackTrace, worldReadableBuild, workClock, type Build, type RunResult } from '../helpers/cli.js';
 import { Lab, closeLab, liveStatus, type LabContainer, type LabPod, removeCreatedPaths } from '../helpers/lab.js';
+import { containerdFiles } from '../helpers/containerd.js';
 
 const live = liveStatus(['mount', 'chroot', 'cp']);
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -56,31 +57,7 @@ const NS = `nsview-live-${randomBytes(3).toString('hex')}`;
 
 /** containerd's state files for a lab pod: its name and its containers' names. */
 function containerd(pod: LabPod, name: string, names: string[]): void {
-  const base = '/run/containerd/io.containerd.runtime.v2.task/k8s.io';
-  const common = {
-    'io.kubernetes.cri.sandbox-id': pod.sandbox.id,
-    'io.kubernetes.cri.sandbox-name': name,
-    'io.kubernetes.cri.sandbox-namespace': NS,
-    'io.kubernetes.cri.sandbox-uid': pod.uid as string,
-  };
-  put(
-    `${base}/${pod.sandbox.id}/config.json`,
-    JSON.stringify({ ociVersion: '1.1.0', annotations: { ...common, 'io.kubernetes.cri.container-type': 'sandbox' } }),
-  );
-  pod.containers.forEach((c, i) =>
-    put(
-      `${base}/${c.id}/config.json`,
-      JSON.stringify({
-        ociVersion: '1.1.0',
-        annotations: {
-          ...common,
-          'io.kubernetes.cri.container-type': 'container',
-          'io.kubernetes.cri.container-name': names[i],
-          'io.kubernetes.cri.image-name': 'busybox:1',
-        },
-      }),
-    ),
-  );
+  for (const [path, text] of containerdFiles(pod, { name, namespace: NS, containers: names })) put(path, text);
 }
 
 /** A volume with its mounts in a fixed order, for comparisons. */
