@@ -1,7 +1,9 @@
 /**
  * The page `nsview serve` answers `/` with: the node's pods as HTML tables (pods, their
  * containers, volumes, leaks) and the pods' picture ({@link renderPodsSvg}) inline. One
- * self-contained document: no script, no external resource, every snapshot string escaped.
+ * self-contained document: no script, no external resource, every snapshot string escaped. Its
+ * links are relative, so they hold behind a proxy that serves it under a path
+ * (`kubectl proxy`'s `/api/v1/namespaces/…/pods/…:9717/proxy/`).
  */
 import type { LeakReport } from '../model/leaks.js';
 import { POD_NS_ORDER, type Snapshot } from '../types.js';
@@ -42,7 +44,7 @@ export function renderPodsPage(s: Snapshot, o: PageOptions = {}): string {
   const parts: string[] = [];
   parts.push(`<h1>nsview: ${esc(node)}</h1>`);
   parts.push(
-    `<p>Scanned <code>${esc(s.scannedAt)}</code>: ${s.processes.length} processes, ${s.namespaces.length} namespaces, ${s.containers.length} containers, ${s.pods.length} pods, ${s.warnings.length} warnings. Also: <a href="/metrics">/metrics</a>, <a href="/pods">/pods</a>, <a href="/snapshot">/snapshot</a>.</p>`,
+    `<p>Scanned <code>${esc(s.scannedAt)}</code>: ${s.processes.length} processes, ${s.namespaces.length} namespaces, ${s.containers.length} containers, ${s.pods.length} pods, ${s.warnings.length} warnings. Also: <a href="metrics">/metrics</a>, <a href="pods">/pods</a>, <a href="snapshot">/snapshot</a>.</p>`,
   );
   parts.push(`<h2>Pods (${s.pods.length})</h2>`);
   if (s.pods.length) {

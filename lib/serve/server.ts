@@ -22,10 +22,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { hostname } from 'node:os';
-import { NsviewError } from '../errors.js';
+import { NsviewError, shorten } from '../errors.js';
 import { findLeaks, type LeakReport } from '../model/leaks.js';
 import { renderMetrics } from '../render/metrics.js';
 import { renderPodsPage } from '../render/html.js';
+import { renderJson } from '../render/json.js';
 import { podsJson } from '../render/pods.js';
 import { createScanCache, scanSync, type ScanCache, type ScanOptions } from '../scan.js';
 import type { Snapshot } from '../types.js';
@@ -34,7 +35,7 @@ import type { Snapshot } from '../types.js';
 export interface ServeOptions {
   /** Scan this root (a host tree mounted elsewhere, or a capture); default `/`. */
   root?: string;
-  /** Scan with this source maker instead (the demo, tests). Called once; the scan options are added to it. */
+  /** Scan with this instead of `root` (the demo, tests): called for every scan with the options the server adds (cache, holders). */
   scan?: (options: ScanOptions) => Snapshot;
   /** The node label of every series; default the snapshot's node name, else this machine's hostname. */
   node?: string;
@@ -51,6 +52,14 @@ export interface ServeOptions {
   holders?: 'mounts' | 'all' | false;
   /** Most connections open at once; more are refused at accept. Default 64. */
   maxConnections?: number;
+  /**
+   * Limits on slow clients, in milliseconds (tests shorten them): the request's headers
+   * (default 5000; answered 408 and closed), the whole request (default 10000), an idle
+   * keep-alive connection (default 5000), and a connection on which nothing moves, such as
+   * a client that stops reading its response (default 30000; closed). `headersMs` may not
+   * exceed `requestMs`.
+   */
+  timeouts?: { headersMs?: number; requestMs?: number; keepAliveMs?: number; idleMs?: number };
   /** One line per event worth logging (start, failed scans, stop). */
   log?: (line: string) => void;
 }
@@ -64,7 +73,10 @@ export interface RunningServer {
   node: string;
   /** Scan counters, for tests and logs. */
   stats(): { scans: number; failures: number; reused: number };
-  /** Stop listening, close idle connections, let the ones in flight finish (at most `graceMs`). */
+  /**
+   * Stop: refuse new connections, let the responses in flight finish (at most `graceMs`,
+   * default 5000, then every connection is cut), close the idle ones; resolves once all are closed.
+   */
   close(graceMs?: number): Promise<void>;
 }
 
@@ -72,14 +84,16 @@ export const DEFAULT_PORT = 9717;
 
 /** `host:port`, `[v6]:port` or `:port`/`port` (loopback); throws an {@link NsviewError} naming what is wrong. */
 export function parseListen(text: string): { host: string; port: number } {
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):?(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
+  // The colon is required with a host: `9717` is a port, not host `971` and port 7.
+  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
   const port = m ? Number(m[3]) : NaN;
   if (!m || !Number.isInteger(port) || port < 0 || port > 65535)
     throw new NsviewError(
       'bad-argument',
-      `--listen must be host:port (e.g. 127.0.0.1:${DEFAULT_PORT}, [::1]:${DEFAULT_PORT}, 0.0.0.0:${DEFAULT_PORT}), got "${text}"`,
+      `--listen must be host:port (e.g. 127.0.0.1:${DEFAULT_PORT}, [::1]:${DEFAULT_PORT}, 0.0.0.0:${DEFAULT_PORT}), got "${shorten(text)}"`,
     );
-  const host = m[1] ?? (m[2] || '127.0.0.1');
+  // A port alone, or an empty host, is loopback: Node would take an empty host for every address.
+  const host = m[1] || m[2] || '127.0.0.1';
   return { host, port };
 }
 
@@ -116,6 +130,8 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   let cacheSince = Date.now();
   let current: Generation | undefined;
   let pending: Promise<Generation> | undefined;
+  /** When the last scan ended, and its error if it failed: a failed scan is rate-limited as a good one is. */
+  let attempt: { at: number; error?: Error } | undefined;
   let scans = 0;
   let failures = 0;
   let node = o.node;
@@ -143,20 +159,24 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
 
   /** The current generation, or a new scan's: coalesced (one scan at a time, shared by all who wait) and rate-limited. */
   const latest = (): Promise<Generation> => {
-    if (current && Date.now() - current.at < minInterval) return Promise.resolve(current);
+    // Within minInterval of the last scan, good or failed, no new one: the last good result (its
+    // age shows in nsview_scan_timestamp_seconds), or, if there is none, the last error (503).
+    if (attempt && Date.now() - attempt.at < minInterval) return current ? Promise.resolve(current) : Promise.reject(attempt.error as Error);
     pending ??= new Promise<Generation>((resolve, reject) => {
       // After this turn: requests that arrived in it join this scan.
       setImmediate(() => {
         scans++;
         try {
           current = runScan();
+          attempt = { at: current.at };
           resolve(current);
         } catch (err) {
           failures++;
-          log(`nsview serve: scan failed: ${(err as Error).message}`);
-          // The last good scan is served (its age shows in nsview_scan_timestamp_seconds); none: 503.
+          const error = err instanceof Error ? err : new Error(String(err));
+          attempt = { at: Date.now(), error };
+          log(`nsview serve: scan failed: ${error.message}`);
           if (current) resolve(current);
-          else reject(err);
+          else reject(error);
         } finally {
           pending = undefined;
         }
@@ -191,8 +211,9 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
           }),
         }),
       );
-    else if (route === '/snapshot') text = JSON.stringify({ ...g.snapshot, node: node as string });
-    else if (route === '/pods') text = JSON.stringify(podsJson({ ...g.snapshot, node: node as string }), null, 2) + '\n';
+    // As `nsview snapshot` and `nsview pods --json` write them.
+    else if (route === '/snapshot') text = renderJson({ ...g.snapshot, node: node as string }, 0);
+    else if (route === '/pods') text = renderJson(podsJson({ ...g.snapshot, node: node as string }));
     else text = renderPodsPage({ ...g.snapshot, node: node as string }, { leaks: g.leaks });
     b = Buffer.from(text);
     g.bodies.set(route, b);
@@ -204,9 +225,14 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     requests.set(k, (requests.get(k) ?? 0) + 1);
   };
 
+  /** Responses begun and not yet closed (sent in full, or cut), for {@link RunningServer.close}. */
+  const inflight = new Set<ServerResponse>();
+  let stopping = false;
+  let drained: (() => void) | undefined;
+
   const send = (res: ServerResponse, code: number, type: string, data: Buffer | string, head: boolean, route: string): void => {
     count(route, code);
-    if (res.destroyed) return;
+    if (res.destroyed || res.headersSent) return;
     res.writeHead(code, {
       'Content-Type': type,
       'Content-Length': Buffer.byteLength(data),
@@ -214,6 +240,8 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       'X-Content-Type-Options': 'nosniff',
       // The page has no external resources and no script: nothing may be loaded.
       'Content-Security-Policy': "default-src 'none'; style-src 'unsafe-inline'; img-src data:",
+      // Stopping: this is the connection's last response.
+      ...(stopping ? { Connection: 'close' } : {}),
     });
     res.end(head ? undefined : data);
   };
@@ -222,6 +250,11 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     // A client that goes away mid-response: nothing to do but drop it.
     res.on('error', () => undefined);
     req.on('error', () => undefined);
+    inflight.add(res);
+    res.on('close', () => {
+      inflight.delete(res);
+      if (inflight.size === 0) drained?.();
+    });
     const path = (req.url ?? '/').split('?')[0] ?? '/';
     const route = (ROUTES as readonly string[]).includes(path) ? (path as Route) : undefined;
     const head = req.method === 'HEAD';
@@ -232,30 +265,55 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     }
     if (route === '/healthz') return send(res, 200, TYPES[route], 'ok\n', head, route);
     latest().then(
-      (g) => send(res, 200, TYPES[route], body(g, route), head, route),
+      (g) => {
+        let data: Buffer;
+        try {
+          data = body(g, route);
+        } catch (err) {
+          // A body that cannot be made (a renderer's bug, a snapshot too large for one string):
+          // this request fails, the server goes on.
+          log(`nsview serve: cannot answer ${route}: ${(err as Error).message}`);
+          return send(res, 500, 'text/plain; charset=utf-8', `nsview: cannot answer ${route}\n`, head, route);
+        }
+        send(res, 200, TYPES[route], data, head, route);
+      },
       (err: Error) => send(res, 503, 'text/plain; charset=utf-8', `nsview: no scan yet: ${err.message}\n`, head, route),
     );
   };
 
+  const t = o.timeouts ?? {};
+  const headersMs = t.headersMs ?? 5_000;
   const server: Server = createServer(
     {
-      // Slow or silent clients: the whole request (headers) within 10 s, idle keep-alive 5 s.
-      requestTimeout: 10_000,
-      headersTimeout: 5_000,
-      keepAliveTimeout: 5_000,
+      // Slow or silent clients: the headers within 5 s (408), the whole request within 10 s.
+      headersTimeout: headersMs,
+      requestTimeout: t.requestMs ?? 10_000,
+      keepAliveTimeout: t.keepAliveMs ?? 5_000,
+      // Node checks those two limits every connectionsCheckingInterval (default 30 s, which
+      // would let a client that sends a byte now and then hold its connection 35 s).
+      connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.floor(headersMs / 4))),
       // Larger headers are answered 431 by Node before they reach the handler.
       maxHeaderSize: 8 * 1024,
     },
     handle,
   );
   server.maxConnections = o.maxConnections ?? 64;
-  server.on('clientError', (_err, socket: Socket) => {
-    if (socket.writable && !socket.writableEnded) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n');
-    else socket.destroy();
+  // A connection on which nothing moves (a client that stopped reading its response) is cut:
+  // else a few such clients would hold every connection the server allows.
+  server.setTimeout(t.idleMs ?? 30_000);
+  // Bad requests (400), too large headers (431), slow ones (408): no clientError listener, so
+  // Node answers them itself, writing the status only if no response is under way on the
+  // connection, and destroys the connection (a listener that only ended it would leave it
+  // half open for as long as the client keeps sending).
+  // Stopping: a new connection is cut at once.
+  server.on('connection', (socket: Socket) => {
+    if (stopping) socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {
+    const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
     const fail = (err: NodeJS.ErrnoException): void => {
-      reject(new NsviewError('bad-argument', `cannot listen on ${host}:${port}: ${err.code ?? err.message}`));
+      const why = err.code === 'EADDRINUSE' ? 'the address is in use' : err.code === 'EADDRNOTAVAIL' ? 'no such address on this machine' : err.message;
+      reject(new NsviewError('bad-argument', `cannot listen on ${shorten(where)}: ${why}${err.code && !why.includes(err.code) ? ` (${err.code})` : ''}`));
     };
     server.once('error', fail);
     server.listen(port, host, () => {
@@ -274,20 +332,34 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
       node = hostname();
     }
   }
+  let closed: Promise<void> | undefined;
   return {
     url: `http://${shown}:${addr.port}/`,
     port: addr.port,
     node: node as string,
     stats: () => ({ scans, failures, reused: current?.reused ?? 0 }),
     close: (graceMs = 5_000) =>
-      new Promise<void>((resolve) => {
-        const timer = setTimeout(() => server.closeAllConnections(), graceMs);
+      (closed ??= new Promise<void>((resolve) => {
+        stopping = true;
+        // Node's server.close() cuts every connection it deems idle, among them those still
+        // sending a response already ended (a large body to a slow reader): so it is called
+        // once the responses in flight are done. Meanwhile new connections are cut at once,
+        // and each open one gets `Connection: close` with its next response.
+        const timer = setTimeout(() => {
+          drained = undefined;
+          if (server.listening) server.close();
+          server.closeAllConnections();
+        }, graceMs);
         timer.unref();
-        server.close(() => {
+        server.once('close', () => {
           clearTimeout(timer);
           resolve();
         });
-        server.closeIdleConnections();
-      }),
+        drained = () => {
+          drained = undefined;
+          server.close();
+        };
+        if (inflight.size === 0) drained();
+      })),
   };
 }

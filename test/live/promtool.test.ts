@@ -21,20 +21,12 @@ import type { Snapshot } from '../../lib/model/types.js';
 import { renderMetrics, type MetricsInput } from '../../lib/render/metrics.js';
 import { scanSync } from '../../lib/scan.js';
 import { specSource, type HostSpec } from '../../lib/source/spec.js';
-import { which } from '../helpers/lab.js';
+import { liveStatus, which } from '../helpers/lab.js';
 import { expositionProblems, parseProm } from '../helpers/prom.js';
 
 const promtool = which('promtool');
-const skipReason =
-  process.platform !== 'linux'
-    ? `this is ${process.platform}`
-    : process.getuid?.() !== 0
-      ? `running as uid ${process.getuid?.() ?? '?'}`
-      : process.env.NSVIEW_LIVE === '0'
-        ? 'NSVIEW_LIVE=0 turns them off'
-        : promtool === undefined
-          ? 'promtool is not in PATH (Debian: apt-get install prometheus)'
-          : '';
+const live = liveStatus();
+const skipReason = !live.ok ? live.reason : promtool === undefined ? 'promtool is not in PATH (Debian: apt-get install prometheus)' : '';
 
 const demoSpec = JSON.parse(readFileSync(fileURLToPath(new URL('../../lib/demo/k8s-node.json', import.meta.url)), 'utf8')) as HostSpec;
 const SCAN: MetricsInput['scan'] = { durationSeconds: 0.5, timestampSeconds: 1700000000.25, total: 2, failures: 0, reusedProcesses: 0 };
