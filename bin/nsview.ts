@@ -5,8 +5,9 @@
  * 2 bad usage.
  */
 import type { Argv } from 'yargs';
-import type { LoadOptions } from '../lib/cli.js';
+import type { Loaded, LoadOptions } from '../lib/cli.js';
 import { isNsviewError, NsviewError } from '../lib/errors.js';
+import type { NodeSnapshot } from '../lib/model/nodes.js';
 import { NS_TYPES, type NsType, type Snapshot } from '../lib/model/types.js';
 import { renderJson } from '../lib/render/json.js';
 import { brief, safe } from '../lib/render/safe.js';
@@ -22,7 +23,8 @@ const VERSION = '0.1.0';
 
 interface Global {
   root?: string;
-  from?: string;
+  /** A file or directory; repeated, several (yargs gathers a repeated option into an array). */
+  from?: string | string[];
   demo?: boolean;
   json?: boolean;
   color?: boolean;
@@ -67,7 +69,7 @@ const LEAKS_FOUND = 3;
 const EPILOGUE = `Exit status: 0 success (warnings go to stderr; also when a reader such as
 \`head\` closes the pipe early), 1 an error you can act on (unknown pid, unusable
 root, malformed snapshot), 2 bad usage, 3 \`leaks --exit-code\` found something.
-Try any command with --demo.
+Try any command with --demo. Several nodes: --from n1.json --from n2.json, or --from <dir>.
 Docs: docs/cli.md`;
 
 function renderOptions(g: Global, defaultWidth: number): RenderOptions {
@@ -130,21 +132,48 @@ function say(line: string): void {
 /** Where the data of the command being run comes from, for messages. */
 let where: Pick<Global, 'root' | 'from' | 'demo'> = {};
 
-async function load(g: Global, scan: LoadOptions['scan']): Promise<Snapshot> {
+/**
+ * Load what a view shows — one snapshot, or several nodes' (`--from` repeated or a directory) —
+ * and report each one's warnings (over several nodes, one summary line per node).
+ */
+async function loadAll(g: Global, scan: LoadOptions['scan']): Promise<Loaded> {
   where = { root: g.root, from: g.from, demo: g.demo };
-  const { loadSnapshot, summariseWarnings } = await import('../lib/cli.js');
-  const snap = await loadSnapshot({ ...where, scan });
-  const summary = summariseWarnings(snap.warnings, process.getuid?.() === 0);
-  if (summary && !g.quiet) say(summary);
-  if (g.verbose) for (const w of snap.warnings) say(`nsview: ${w.code}: ${w.message}`);
-  return snap;
+  const { loadViews, summariseWarnings } = await import('../lib/cli.js');
+  const loaded = await loadViews({ ...where, scan });
+  // A directory that held one snapshot: messages name its file.
+  if (loaded.from !== undefined) where = { ...where, from: loaded.from };
+  const isRoot = process.getuid?.() === 0;
+  for (const { node, snapshot } of loaded.nodes ?? [{ node: undefined, snapshot: loaded.snapshot }]) {
+    const summary = summariseWarnings(snapshot.warnings, isRoot, node);
+    if (summary && !g.quiet) say(summary);
+    if (g.verbose) for (const w of snapshot.warnings) say(`nsview: ${node === undefined ? '' : `node ${node}: `}${w.code}: ${w.message}`);
+  }
+  return loaded;
 }
 
-function pidArg(name: string, v: unknown): number {
+/** Load the one snapshot a command that shows one node reads (`leaks`, `snapshot`); several `--from` snapshots are bad usage. */
+async function load(g: Global, scan: LoadOptions['scan'], command: string): Promise<Snapshot> {
+  const loaded = await loadAll(g, scan);
+  if (loaded.nodes) throw new UsageError(`${command} reads one node: --from names ${loaded.nodes.length} snapshots; give one`);
+  return loaded.snapshot;
+}
+
+function pidArg(name: string, v: unknown, shown = String(v)): number {
   const text = String(v);
   const n = Number(text);
-  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${name} must be a process id (a positive integer), got "${text}"`);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${name} must be a process id (a positive integer), got "${shown}"`);
   return n;
+}
+
+/**
+ * A pid that may name its node (`n1:1070`, over several nodes): the pid checked now, the prefix
+ * read once the nodes are known. On one node a prefix is the usage error it always was.
+ */
+function nodePidArg(name: string, v: unknown): string {
+  const text = String(v);
+  const colon = text.lastIndexOf(':');
+  pidArg(name, colon > 0 ? text.slice(colon + 1) : text, text);
+  return text;
 }
 
 /** `-t net -t uts`, `-t net,uts`: the namespace types asked for, checked. */
@@ -180,7 +209,11 @@ class UsageError extends Error {}
 function globals(y: Argv): Argv<Global> {
   return y
     .option('root', { type: 'string', describe: 'scan a captured host tree (see `nsview capture`) instead of this host', group: 'Source:' })
-    .option('from', { type: 'string', describe: 'show a saved snapshot (from `nsview snapshot`)', group: 'Source:' })
+    .option('from', {
+      type: 'string',
+      describe: 'show a saved snapshot (from `nsview snapshot`); repeat it, or name a directory of *.json snapshots, for several nodes',
+      group: 'Source:',
+    })
     .option('demo', { type: 'boolean', describe: 'show an embedded capture of a small Kubernetes node', group: 'Source:' })
     .option('json', { alias: 'J', type: 'boolean', describe: 'print JSON instead of text', group: 'Output:' })
     .option('color', { type: 'boolean', describe: 'colour output (default: on a terminal; NO_COLOR/FORCE_COLOR respected)', group: 'Output:' })
@@ -198,7 +231,9 @@ function globals(y: Argv): Argv<Global> {
 /** `nsview tree`: run by yargs, or by {@link fastPath} for the argument sets it knows. */
 async function treeCommand(a: TreeArgs): Promise<void> {
   const hierarchies = a.controller ? [a.controller.replace(/^systemd$/, 'name=systemd')] : 'primary';
-  let snap = await load(a, { profile: 'tree', hierarchies, limits: false });
+  const loaded = await loadAll(a, { profile: 'tree', hierarchies, limits: false });
+  if (loaded.nodes) return treeNodes(a, loaded.nodes);
+  let snap = loaded.snapshot;
   const [{ renderTree, treeJson, unitCgroup }, { pickHierarchy }] = await Promise.all([import('../lib/render/tree.js'), import('../lib/model/cgroup-tree.js')]);
   if (a.controller && !snap.hierarchies.length) {
     // Only the asked hierarchy is walked: to name the mounted ones, read the processes' cgroup files.
@@ -209,8 +244,7 @@ async function treeCommand(a: TreeArgs): Promise<void> {
   }
   const unit = a.unit ?? a['user-unit'];
   if (unit === '') throw new UsageError(`${a.unit === '' ? '--unit' : '--user-unit'} needs a unit name`);
-  let cgroup =
-    unit === undefined ? a.cgroup : unitCgroup(snap, unit, { controller: a.controller, user: a.unit === undefined ? (process.getuid?.() ?? 0) : undefined });
+  let cgroup = unit === undefined ? a.cgroup : unitCgroup(snap, unit, { controller: a.controller, user: userOfUnit(a) });
   if (a.pod !== undefined) {
     const { selectPod } = await import('../lib/model/select.js');
     const pod = selectPod(snap, a.pod);
@@ -222,9 +256,23 @@ async function treeCommand(a: TreeArgs): Promise<void> {
   else out(renderTree(snap, o, renderOptions(a, 80)));
 }
 
+/** `--user-unit` looks under the manager of the user running nsview; `-u` outside users' managers. */
+const userOfUnit = (a: TreeArgs): number | undefined => (a.unit === undefined ? (process.getuid?.() ?? 0) : undefined);
+
+/** `nsview tree` over several nodes: a tree per node (lib/model/nodes.ts decides what each shows). */
+async function treeNodes(a: TreeArgs, nodes: NodeSnapshot[]): Promise<void> {
+  const unit = a.unit ?? a['user-unit'];
+  if (unit === '') throw new UsageError(`${a.unit === '' ? '--unit' : '--user-unit'} needs a unit name`);
+  const [{ renderTreeNodes, treeJsonNodes }, { treesOnNodes }] = await Promise.all([import('../lib/render/tree.js'), import('../lib/model/nodes.js')]);
+  const trees = treesOnNodes(nodes, { cgroup: a.cgroup, controller: a.controller, unit, user: userOfUnit(a), pod: a.pod });
+  const o = { controller: a.controller, all: a.all, kernel: a.kernel, full: a.full, ns: a.ns };
+  if (a.json) json(treeJsonNodes(trees, o));
+  else out(renderTreeNodes(trees, o, renderOptions(a, 80)));
+}
+
 /** `nsview ls`: run by yargs, or by {@link fastPath} for the argument sets it knows. */
 async function lsCommand(a: LsArgs): Promise<void> {
-  const { LS_COLUMNS, lsColumns, lsJson, renderLs, renderLsColumnList } = await import('../lib/render/ls.js');
+  const { LS_COLUMNS, lsColumns, lsJson, lsJsonNodes, renderLs, renderLsColumnList, renderLsNodes } = await import('../lib/render/ls.js');
   if (a['list-columns']) return out(renderLsColumnList());
   let columns = a['output-all'] ? LS_COLUMNS.map((c) => c.name) : a.output?.split(',').map((c) => c.trim());
   if (columns && columns.some((c) => c === '')) throw new UsageError(`--output needs column names separated by commas, got "${a.output}"`);
@@ -238,16 +286,26 @@ async function lsCommand(a: LsArgs): Promise<void> {
     columns,
     types,
     ns,
-    pid: a.task === undefined ? undefined : pidArg('--task', a.task),
+    pid: undefined as number | undefined,
     pids: undefined as number[] | undefined,
     noHeadings: a.noheadings,
     raw: a.raw,
     noTruncate: a.notruncate,
     tree,
   };
+  const task = a.task === undefined ? undefined : nodePidArg('--task', a.task);
   const select = a.container !== undefined || a.pod !== undefined;
   const cgroups = select || (columns ?? []).some((c) => /^\+?(container|pod)$/i.test(c));
-  const snap = await load(a, { profile: 'leaders', cgroups, hierarchies: 'none', limits: false, holders });
+  const loaded = await loadAll(a, { profile: 'leaders', cgroups, hierarchies: 'none', limits: false, holders });
+  if (loaded.nodes) {
+    const { lsOnNodes } = await import('../lib/model/nodes.js');
+    const nodes = lsOnNodes(loaded.nodes, { ns, types, task, container: a.container, pod: a.pod });
+    if (a.json) json(lsJsonNodes(nodes, o));
+    else out(renderLsNodes(nodes, o, renderOptions(a, 0)));
+    return;
+  }
+  const snap = loaded.snapshot;
+  if (task !== undefined) o.pid = pidArg('--task', task);
   if (select) {
     const { selectContainer, selectPod } = await import('../lib/model/select.js');
     const wanted = new Set(a.pod !== undefined ? selectPod(snap, a.pod).containers : [selectContainer(snap, a.container as string).id]);
@@ -363,7 +421,11 @@ async function parseWithYargs(): Promise<void> {
           .option('container', { type: 'string', describe: 'only the namespaces of this container (name or id prefix)' })
           .conflicts('container', 'pod')
           .option('pod', { type: 'string', describe: 'only the namespaces of this pod (namespace/name, name or uid)' })
-          .option('output', { alias: 'o', type: 'string', describe: 'columns to show, comma-separated (see --list-columns); +COL adds to the defaults' })
+          .option('output', {
+            alias: 'o',
+            type: 'string',
+            describe: 'columns to show, comma-separated (see --list-columns; also NODE); +COL adds to the defaults',
+          })
           .option('output-all', { type: 'boolean', describe: 'show every column' })
           .option('noheadings', { alias: 'n', type: 'boolean', describe: "don't print headings" })
           .option('raw', { alias: 'r', type: 'boolean', describe: 'raw output: no alignment' })
@@ -403,9 +465,22 @@ async function parseWithYargs(): Promise<void> {
           .conflicts('svg', 'json')
           .example('$0 pods --demo', 'one row per pod; NET…USER columns say pod, ctr (container) or node')
           .example('$0 pods default/foo --svg --demo > foo.svg', 'a picture of pod foo, for a browser')
-          .example('$0 pods --json', '{"pods":[{"uid","name","qos","cgroup","sandbox","containers","namespaces"}]}'),
+          .example('$0 pods --json', '{"pods":[{"node","uid","name","qos","cgroup","sandbox","containers","namespaces"}]}')
+          .example('$0 pods --from snaps/', 'the pods of every node saved in snaps/*.json, with a NODE column'),
       async (a) => {
-        let snap = await load(a, {});
+        const loaded = await loadAll(a, {});
+        if (loaded.nodes) {
+          const [{ podsJsonNodes, renderPodsNodes }, { podsOnNodes }] = await Promise.all([import('../lib/render/pods.js'), import('../lib/model/nodes.js')]);
+          const shown = podsOnNodes(loaded.nodes, a.pod);
+          if (a.svg) {
+            if (shown.length > 1) throw new UsageError('--svg draws the pods of one node: name the pod as <node>:<pod>, or give one --from');
+            const { renderPodsSvg } = await import('../lib/render/svg.js');
+            out(renderPodsSvg(shown[0]!.snapshot));
+          } else if (a.json) json(podsJsonNodes(shown));
+          else out(renderPodsNodes(shown, fullWidth(a)));
+          return;
+        }
+        let snap = loaded.snapshot;
         const [{ podsJson, renderPods }, { selectPod }] = await Promise.all([import('../lib/render/pods.js'), import('../lib/model/select.js')]);
         if (a.pod !== undefined) {
           const key = selectPod(snap, a.pod).key;
@@ -426,9 +501,18 @@ async function parseWithYargs(): Promise<void> {
           .positional('a', { type: 'string', describe: 'first process: a pid, a container name or id prefix, or pod/<pod>', demandOption: true })
           .positional('b', { type: 'string', describe: 'second process, the same way', demandOption: true })
           .option('full', { alias: 'l', type: 'boolean', describe: 'do not cut lines to the width' })
-          .example('$0 diff 1070 1090 --demo', 'two containers of one pod: share net, ipc, uts; separate mnt, pid'),
+          .example('$0 diff 1070 1090 --demo', 'two containers of one pod: share net, ipc, uts; separate mnt, pid')
+          .example('$0 diff n1:1070 n2:api --from snaps/', 'over several nodes, <node>: names the node'),
       async (a) => {
-        const snap = await load(a, { limits: false });
+        const loaded = await loadAll(a, { limits: false });
+        if (loaded.nodes) {
+          const [{ diffOnNodes }, { renderDiff }] = await Promise.all([import('../lib/model/nodes.js'), import('../lib/render/diff.js')]);
+          const d = diffOnNodes(loaded.nodes, targetArg('<a>', a.a), targetArg('<b>', a.b));
+          if (a.json) json(d);
+          else out(renderDiff(d, fullWidth(a)));
+          return;
+        }
+        const snap = loaded.snapshot;
         const [{ diff }, { renderDiff }, { selectPid }] = await Promise.all([
           import('../lib/model/diff.js'),
           import('../lib/render/diff.js'),
@@ -449,15 +533,21 @@ async function parseWithYargs(): Promise<void> {
           .example('$0 inspect 1040 --demo', 'a pod sandbox (pause) process')
           .example('$0 inspect pod/default/foo --demo', 'the sandbox of pod foo in namespace default'),
       async (a) => {
-        const snap = await load(a, {});
-        const [{ inspectProcess }, { renderInspect }, { selectPid }] = await Promise.all([
+        const loaded = await loadAll(a, {});
+        const [{ inspectProcess }, { renderInspect }, { selectPid }, { selectPidOnNodes }] = await Promise.all([
           import('../lib/model/inspect.js'),
           import('../lib/render/inspect.js'),
           import('../lib/model/select.js'),
+          import('../lib/model/nodes.js'),
         ]);
-        const pid = selectPid(snap, targetArg('<pid>', a.pid));
-        if (a.json) json(inspectProcess(snap, pid, Number.MAX_SAFE_INTEGER));
-        else out(renderInspect(snap, pid, fullWidth(a)));
+        const target = targetArg('<pid>', a.pid);
+        // Over several nodes, `[<node>:]<selector>` on one node, and the view names it.
+        const on = loaded.nodes ? selectPidOnNodes(loaded.nodes, target) : undefined;
+        const snap = on ? on.node.snapshot : loaded.snapshot!;
+        const pid = on ? on.pid : selectPid(snap, target);
+        if (a.json)
+          json(on ? { node: on.node.node, ...inspectProcess(snap, pid, Number.MAX_SAFE_INTEGER) } : inspectProcess(snap, pid, Number.MAX_SAFE_INTEGER));
+        else out(renderInspect(snap, pid, fullWidth(a), on?.node.node));
       },
     )
     .command(
@@ -465,15 +555,25 @@ async function parseWithYargs(): Promise<void> {
       'which container and pod each pid is in (pids from top, ss -p, nvidia-smi…), in one scan',
       (y) =>
         y
-          .positional('pid', { type: 'string', array: true, describe: 'process ids', demandOption: true })
+          .positional('pid', { type: 'string', array: true, describe: 'process ids (over several nodes, <node>:<pid> asks one node)', demandOption: true })
           .option('in', { type: 'string', describe: 'the pids are as seen inside this container (name or id prefix) or pod/<pod>' })
           .example('$0 which 1070 1150 500 --demo', '1150 → container … in pod …; 500 → node-level')
           .example('$0 which 1 --in api --demo', 'pid 1 inside container api, as a host pid'),
       async (a) => {
-        const pids = (a.pid as string[]).map((p) => pidArg('<pid>', p));
-        const snap = await load(a, { limits: false, volumes: false });
-        const [{ which }, { renderWhich }] = await Promise.all([import('../lib/model/select.js'), import('../lib/render/which.js')]);
-        const answers = which(snap, pids, a.in);
+        const asks = (a.pid as string[]).map((p) => nodePidArg('<pid>', p));
+        const loaded = await loadAll(a, { limits: false, volumes: false });
+        const [{ which }, { whichOnNodes }, { renderWhich }] = await Promise.all([
+          import('../lib/model/select.js'),
+          import('../lib/model/nodes.js'),
+          import('../lib/render/which.js'),
+        ]);
+        const answers = loaded.nodes
+          ? whichOnNodes(loaded.nodes, asks, a.in)
+          : which(
+              loaded.snapshot,
+              asks.map((p) => pidArg('<pid>', p)),
+              a.in,
+            );
         if (a.json) json({ pids: answers });
         else out(renderWhich(answers));
         // As lsns -p and ps -p: a pid that is not there makes the exit status 1.
@@ -490,7 +590,7 @@ async function parseWithYargs(): Promise<void> {
           .example('$0 leaks --demo', 'a leaked CNI network namespace and an empty pod cgroup')
           .example('$0 leaks --json --exit-code', `{"leaks":[{"kind","subject","evidence"}],"skipped":[]}, status ${LEAKS_FOUND} if any`),
       async (a) => {
-        const snap = await load(a, { limits: false, holders: 'all' });
+        const snap = await load(a, { limits: false, holders: 'all' }, 'leaks');
         const [{ findLeaks }, { renderLeaks }] = await Promise.all([import('../lib/model/leaks.js'), import('../lib/render/leaks.js')]);
         const report = findLeaks(snap);
         if (a.json) json(report);
@@ -506,7 +606,7 @@ async function parseWithYargs(): Promise<void> {
           .option('output', { alias: 'o', type: 'string', describe: 'write to this file instead of stdout' })
           .example('$0 snapshot -o node1.json', 'then: nsview pods --from node1.json'),
       async (a) => {
-        const snap = await load(a, { holders: 'all' });
+        const snap = await load(a, { holders: 'all' }, 'snapshot');
         const text = renderJson(snap, 0);
         const { writeUserFile } = await import('../lib/source/files.js');
         if (a.output) writeUserFile(a.output, text);

@@ -5,16 +5,18 @@
  * table of arguments.
  */
 import { isNsviewError, NsviewError, shorten } from './errors.js';
+import { namedNodes, type NodeSnapshot } from './model/nodes.js';
 import { parseSnapshot } from './model/snapshot.js';
 import type { Snapshot, Warning } from './types.js';
 import { scanSync, type ScanOptions } from './scan.js';
-import { readUserFile } from './source/files.js';
+import { listSnapshotDir, readUserFile } from './source/files.js';
 import type { HostSpec } from './source/spec.js';
 
 /** Where a view's data comes from. */
 export interface LoadOptions {
   root?: string;
-  from?: string;
+  /** Saved snapshots: a file, or several (`--from` repeated), each a file or a directory of `*.json` snapshots. */
+  from?: string | string[];
   demo?: boolean;
   /** What the view needs read (a `ls` needs no cgroup walk, a `tree` one hierarchy). */
   scan?: Omit<ScanOptions, 'root' | 'source'>;
@@ -22,22 +24,60 @@ export interface LoadOptions {
   platform?: string;
 }
 
+/** What a view shows: one snapshot (a scan, the demo, one saved snapshot), or several nodes' (`nodes`, by name). */
+export type Loaded = { snapshot: Snapshot; from?: string; nodes?: undefined } | { snapshot?: undefined; from?: undefined; nodes: NodeSnapshot[] };
+
+/**
+ * Load what a view shows: as {@link loadSnapshot}, but `--from` may name several snapshots —
+ * repeated, or a directory (its `*.json` files, by name; see `listSnapshotDir`) — which come
+ * back as `nodes`, each named (its snapshot's `node`, else its file's name) and sorted by name;
+ * two of one name are an error naming both files. When they come to one file, it is one
+ * `snapshot` (and `from` names the file), as if `--from <file>` had been given.
+ */
+export async function loadViews(o: LoadOptions): Promise<Loaded> {
+  const files = snapshotFiles(o);
+  // One at a time: each file's text is dropped once it is parsed.
+  if (files && files.length > 1) return { nodes: namedNodes(files.map((f) => ({ file: f.file, snapshot: readSnapshot(f) }))) };
+  return { snapshot: await loadOne(o, files?.[0]), from: files?.[0]?.file };
+}
+
 /** Load the snapshot a command shows; throws {@link NsviewError} with a one-line reason. */
 export async function loadSnapshot(o: LoadOptions): Promise<Snapshot> {
+  const files = snapshotFiles(o);
+  if (files && files.length > 1) throw new NsviewError('bad-argument', `--from names ${files.length} snapshots; this command reads one (one node)`);
+  return loadOne(o, files?.[0]);
+}
+
+/** A snapshot file `--from` names: as given (`regular: false`: a pipe or `/dev/stdin` is fine) or found in a directory. */
+interface SnapshotFile {
+  file: string;
+  regular: boolean;
+}
+
+const readSnapshot = (f: SnapshotFile): Snapshot => parseSnapshot(readUserFile(f.file, { regularOnly: f.regular }), f.file);
+
+/**
+ * Check the sources given (one kind, no empty path) and list the files `--from` names, each
+ * file as given and each directory's snapshots; `undefined` without `--from`.
+ */
+function snapshotFiles(o: LoadOptions): SnapshotFile[] | undefined {
   const given = [o.root !== undefined, o.from !== undefined, o.demo === true].filter(Boolean).length;
   if (given > 1) throw new NsviewError('bad-argument', 'use only one of --root, --from and --demo');
-  for (const [flag, value] of [
-    ['--root', o.root],
-    ['--from', o.from],
-  ] as const) {
+  const from = typeof o.from === 'string' ? [o.from] : o.from;
+  for (const [flag, value] of [['--root', o.root] as const, ...(from ?? []).map((f) => ['--from', f] as const)]) {
     if (value === '') throw new NsviewError('bad-argument', `${flag} needs a path`);
   }
+  return from?.flatMap((f): SnapshotFile[] => listSnapshotDir(f)?.map((file) => ({ file, regular: true })) ?? [{ file: f, regular: false }]);
+}
+
+/** The one snapshot: the demo, the file `--from` names, or a scan of the root. */
+async function loadOne(o: LoadOptions, file: SnapshotFile | undefined): Promise<Snapshot> {
   if (o.demo) {
     // Loaded on demand: only the demo needs its data and the in-memory source.
     const [{ specSource }, spec] = await Promise.all([import('./source/spec.js'), import('./demo/k8s-node.json', { with: { type: 'json' } })]);
     return scanSync({ ...o.scan, source: specSource(spec.default as unknown as HostSpec, 'demo') });
   }
-  if (o.from !== undefined) return parseSnapshot(readUserFile(o.from), o.from);
+  if (file) return readSnapshot(file);
   if (o.root === undefined && (o.platform ?? process.platform) !== 'linux') {
     throw new NsviewError(
       'unusable-root',
@@ -68,7 +108,8 @@ export async function scanner(o: Pick<LoadOptions, 'root' | 'demo' | 'platform'>
 /** Where a view's data came from, as a message names it: `this host`, `the capture /tmp/n1`, `the snapshot n1.json`, `the demo`. */
 export function origin(o: Pick<LoadOptions, 'root' | 'from' | 'demo'>): string {
   if (o.demo) return 'the demo';
-  if (o.from !== undefined) return `the snapshot ${shorten(o.from)}`;
+  if (typeof o.from === 'string') return `the snapshot ${shorten(o.from)}`;
+  if (o.from !== undefined) return o.from.length === 1 ? `the snapshot ${shorten(o.from[0]!)}` : `the snapshots ${shorten(o.from.join(', '))}`;
   if (o.root !== undefined && o.root !== '/') return `the capture ${shorten(o.root)}`;
   return 'this host';
 }
@@ -83,9 +124,10 @@ const PLURAL = (n: number, one: string, many: string): string => `${n} ${n === 1
 
 /**
  * The one-line summary of warnings for stderr, or `undefined` if there are
- * none: `37 processes unreadable (permission denied); run as root for the full picture`.
+ * none: `37 processes unreadable (permission denied); run as root for the full picture`; over several
+ * nodes, one line per node, `nsview: node n1: …`.
  */
-export function summariseWarnings(warnings: Warning[], isRoot: boolean): string | undefined {
+export function summariseWarnings(warnings: Warning[], isRoot: boolean, node?: string): string | undefined {
   if (warnings.length === 0) return undefined;
   const count = (code: Warning['code']): number => warnings.filter((w) => w.code === code).length;
   const parts: string[] = [];
@@ -100,5 +142,5 @@ export function summariseWarnings(warnings: Warning[], isRoot: boolean): string 
   if (count('cgroupns')) parts.push('scanned from inside a cgroup namespace: cgroup paths are relative');
   const conflicts = count('conflict');
   if (conflicts) parts.push(`${PLURAL(conflicts, 'name', 'names')} left out: state files disagree`);
-  return `nsview: ${parts.join('; ')} (-v lists them)`;
+  return `nsview: ${node === undefined ? '' : `node ${node}: `}${parts.join('; ')} (-v lists them)`;
 }

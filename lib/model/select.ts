@@ -20,26 +20,51 @@ function one<T>(found: T[], what: string, label: (x: T) => string): T {
   throw new NsviewError('not-found', `${what} is ambiguous: ${shorten(names.slice(0, 10).join(', '))}${names.length > 10 ? `, … (${names.length})` : ''}`);
 }
 
-/** The pod `sel` names: `<namespace>/<name>`, `<name>`, a uid or uid prefix. */
-export function selectPod(s: Snapshot, sel: string): Pod {
+/** Every pod `sel` may name, before one is chosen: `<namespace>/<name>`, `<name>`, a uid, else a uid prefix. */
+export function matchPods(s: Snapshot, sel: string): Pod[] {
   const bySlash = sel.indexOf('/');
-  let found: Pod[];
   if (bySlash > 0) {
     const ns = sel.slice(0, bySlash);
     const name = sel.slice(bySlash + 1);
-    found = s.pods.filter((p) => p.namespace === ns && p.name === name);
-  } else {
-    found = s.pods.filter((p) => p.name === sel || p.uid === sel);
-    if (found.length === 0 && sel.length >= MIN_PREFIX) found = s.pods.filter((p) => p.uid?.startsWith(sel));
+    return s.pods.filter((p) => p.namespace === ns && p.name === name);
   }
-  return one(found, `pod "${shorten(sel)}"`, podText);
+  const found = s.pods.filter((p) => p.name === sel || p.uid === sel);
+  return found.length === 0 && sel.length >= MIN_PREFIX ? s.pods.filter((p) => p.uid?.startsWith(sel)) : found;
+}
+
+/** The pod `sel` names: `<namespace>/<name>`, `<name>`, a uid or uid prefix. */
+export function selectPod(s: Snapshot, sel: string): Pod {
+  return one(matchPods(s, sel), `pod "${shorten(sel)}"`, podText);
+}
+
+/** Every container `sel` may name, before one is chosen: its name or id, else an id prefix of at least four characters. */
+export function matchContainers(s: Snapshot, sel: string): Container[] {
+  const found = s.containers.filter((c) => c.name === sel || c.id === sel);
+  return found.length === 0 && sel.length >= MIN_PREFIX ? s.containers.filter((c) => c.id.startsWith(sel)) : found;
 }
 
 /** The container `sel` names: its name, its id or an id prefix of at least four characters. */
 export function selectContainer(s: Snapshot, sel: string): Container {
-  let found = s.containers.filter((c) => c.name === sel || c.id === sel);
-  if (found.length === 0 && sel.length >= MIN_PREFIX) found = s.containers.filter((c) => c.id.startsWith(sel));
-  return one(found, `container "${shorten(sel)}"`, ctrLabel);
+  return one(matchContainers(s, sel), `container "${shorten(sel)}"`, ctrLabel);
+}
+
+/** Containers whose id starts with digits that are no pid of the snapshot (`063215`), as {@link selectPid} reads them. */
+const digitPrefix = (s: Snapshot, arg: string): Container[] => (arg.length >= MIN_PREFIX ? s.containers.filter((c) => c.id.startsWith(arg)) : []);
+
+/**
+ * How many things a {@link selectPid} argument names in this snapshot: 0 (none), 1, or more (it
+ * is ambiguous here). Across several nodes this tells on which nodes it is found.
+ */
+export function countTarget(s: Snapshot, arg: string): number {
+  if (/^\d+$/.test(arg)) return indexSnapshot(s).process(Number(arg)) ? 1 : digitPrefix(s, arg).length;
+  if (arg.startsWith('pod/')) return matchPods(s, arg.slice(4)).length;
+  return matchContainers(s, arg).length;
+}
+
+/** The host pids of a pod's containers (`ls --pod`, `which --in pod/…`). */
+export function podPids(s: Snapshot, pod: Pod): number[] {
+  const ix = indexSnapshot(s);
+  return pod.containers.flatMap((id) => ix.container(id)?.pids ?? []);
 }
 
 /**
@@ -51,7 +76,7 @@ export function selectPid(s: Snapshot, arg: string): number {
     const pid = Number(arg);
     if (indexSnapshot(s).process(pid)) return pid;
     // Digits that are no pid may be a container id prefix (`063215`), never one with a leading zero.
-    const prefix = arg.length >= MIN_PREFIX ? s.containers.filter((c) => c.id.startsWith(arg)) : [];
+    const prefix = digitPrefix(s, arg);
     if (prefix.length === 0) throw unknownPid(pid, s.root);
     return firstPid(one(prefix, `container "${shorten(arg)}"`, ctrLabel));
   }
@@ -96,9 +121,7 @@ export function which(s: Snapshot, pids: number[], inside?: string): WhichAnswer
   const ix = indexSnapshot(s);
   let translate: Map<number, number> | undefined;
   if (inside !== undefined) {
-    const pool = inside.startsWith('pod/')
-      ? selectPod(s, inside.slice(4)).containers.flatMap((id) => ix.container(id)?.pids ?? [])
-      : selectContainer(s, inside).pids;
+    const pool = inside.startsWith('pod/') ? podPids(s, selectPod(s, inside.slice(4))) : selectContainer(s, inside).pids;
     // The pid namespace the pids are read in: the one the container's (or pod's) processes
     // share. Processes in a namespace nested below it (unshare -p inside the container) are not
     // in it; a pod whose containers each have their own cannot say which one is meant.

@@ -1,4 +1,5 @@
 import type { DiffResult, DiffSide } from '../model/diff.js';
+import type { CrossNodeDiff, NodeDiff } from '../model/nodes.js';
 import { renderColumns } from './columns.js';
 import { podName } from './labels.js';
 import { safe } from './safe.js';
@@ -13,13 +14,22 @@ function where(s: DiffSide): string {
   return `${c}, ${p}`;
 }
 
-/** `nsview diff`: one row per namespace type with both inodes and shared/distinct, the cgroups, and a verdict. */
-export function renderDiff(d: DiffResult, r: RenderOptions): string {
+/** A side as the A and B lines name it: its pid, or over several nodes `<node>:<pid>`. */
+const label = (s: DiffSide & { node?: string }): string => (s.node === undefined ? String(s.pid) : `${safe(s.node)}:${s.pid}`);
+
+/**
+ * `nsview diff`: one row per namespace type with both inodes and shared/distinct, the cgroups, and
+ * a verdict. Over several nodes (lib/model/nodes.ts, `diffOnNodes`) the sides are `<node>:<pid>`;
+ * two processes on different nodes get their A and B lines and the verdict that they share
+ * nothing, and no rows: nothing is compared across nodes.
+ */
+export function renderDiff(d: DiffResult | NodeDiff | CrossNodeDiff, r: RenderOptions): string {
   const st = styles(r);
   const out: string[] = [];
-  out.push(`${st.header('A')} ${d.a.pid} ${safe(d.a.comm)}: ${where(d.a)}`);
-  out.push(`${st.header('B')} ${d.b.pid} ${safe(d.b.comm)}: ${where(d.b)}`);
+  out.push(`${st.header('A')} ${label(d.a)} ${safe(d.a.comm)}: ${where(d.a)}`);
+  out.push(`${st.header('B')} ${label(d.b)} ${safe(d.b.comm)}: ${where(d.b)}`);
   out.push('');
+  if (d.relation === 'different-nodes') return fitLines([...out, safe(d.verdict)].join('\n'), r.width) + '\n';
   const nsRows = d.namespaces.map((n) => [
     n.type,
     n.a === null ? '?' : String(n.a),

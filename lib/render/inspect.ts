@@ -11,12 +11,13 @@ import { fitLines } from './width.js';
 /** Why a container's runtime is `cri`. */
 const CRI_NOTE = 'runtime cri: a kubelet container under the cgroupfs driver; its cgroup path does not say which CRI runtime (containerd, CRI-O) runs it';
 
-/** `nsview inspect <pid>` as text. */
-export function renderInspect(s: Snapshot, pid: number, r: RenderOptions): string {
+/** `nsview inspect <pid>` as text; `node`: the node's name, in a view over several nodes (a first line `Node n1`). */
+export function renderInspect(s: Snapshot, pid: number, r: RenderOptions, node?: string): string {
   const i = inspectProcess(s, pid);
   const st = styles(r);
   const p = indexSnapshot(s).process(pid)!;
   const out: string[] = [];
+  if (node !== undefined) out.push(`${st.header('Node')} ${safe(node)}`);
   out.push(`${st.header('PID')} ${i.pid}  ${commandOf(p)}`);
   out.push(
     `ppid ${i.ppid ?? '?'}, user ${safe(i.user ?? String(i.uid ?? '?'))}${i.nspid && i.nspid.length > 1 ? `, pid ${i.nspid.join(' → ')} in nested pid namespaces` : ''}${i.kernelThread ? ', kernel thread' : ''}`,

@@ -2,7 +2,8 @@ import { NsviewError } from '../errors.js';
 import { holderText, mountsIn } from '../model/holders.js';
 import { indexSnapshot } from '../model/index-snapshot.js';
 import { namespaceRelations, relationOf, type NsRelation } from '../model/relations.js';
-import { lsNamespaces } from '../model/select.js';
+import type { NodeView } from '../model/nodes.js';
+import { lsNamespaces, type NamespaceSelection } from '../model/select.js';
 import type { Namespace, NsHolder, NsType, Snapshot } from '../types.js';
 import { renderColumns } from './columns.js';
 import { podText } from './labels.js';
@@ -14,6 +15,8 @@ interface Row {
   ns: Namespace;
   snapshot: Snapshot;
   relations: () => Map<string, NsRelation>;
+  /** The node's name, in a view over several nodes. */
+  node?: string;
 }
 
 /** One column of `nsview ls`: lsns's columns plus CONTAINER and POD. Columns are data: this table drives the view, `-o`, `--list-columns` and JSON. */
@@ -135,6 +138,18 @@ export const LS_COLUMNS: LsColumn[] = [
   },
 ];
 
+/**
+ * NODE: the node's name. Not one of {@link LS_COLUMNS} (nor of `--list-columns` or
+ * `--output-all`, which stay lsns's and nsview's one-node columns): views over several nodes
+ * put it first, and `-o` accepts it anywhere (on one node it is the snapshot's node name).
+ */
+export const NODE_COLUMN: LsColumn = {
+  name: 'NODE',
+  help: 'the node (with several snapshots)',
+  json: 'string',
+  get: (r) => r.node ?? r.snapshot.node ?? null,
+};
+
 /** lsns's default columns. */
 export const LS_DEFAULT = ['NS', 'TYPE', 'NPROCS', 'PID', 'USER', 'COMMAND'];
 
@@ -170,7 +185,7 @@ export function lsColumns(names: string[] | undefined, outputAll = false): LsCol
   let list = names && names.length ? names : LS_DEFAULT;
   if (list[0]?.startsWith('+')) list = [...LS_DEFAULT, list[0].slice(1), ...list.slice(1)];
   return list.map((n) => {
-    const col = LS_COLUMNS.find((c) => c.name === n.toUpperCase());
+    const col = n.toUpperCase() === NODE_COLUMN.name ? NODE_COLUMN : LS_COLUMNS.find((c) => c.name === n.toUpperCase());
     if (!col) throw new NsviewError('bad-argument', `unknown column: ${n} (see --list-columns)`);
     return col;
   });
@@ -252,20 +267,70 @@ function flatten(roots: TreeNode[]): Array<{ ns: Namespace; prefix: string }> {
 
 const cellLines = (v: string | number | null | string[]): string[] => (Array.isArray(v) ? v : [String(v ?? '')]);
 
+/** Where `-T` draws the tree: in NS (parent, owner) or COMMAND (process) as lsns does; else in the first column but NODE. */
+function treeColumn(cols: LsColumn[], tree: LsTree | undefined): number {
+  if (!tree) return -1;
+  const at = cols.findIndex((c) => c.name === (tree === 'process' ? 'COMMAND' : 'NS'));
+  return at >= 0
+    ? at
+    : Math.max(
+        0,
+        cols.findIndex((c) => c !== NODE_COLUMN),
+      );
+}
+
 /** The `ls` table, as lsns prints it; with `tree`, as `lsns -T`. */
 export function renderLs(s: Snapshot, o: LsOptions, r: RenderOptions): string {
   const cols = lsColumns(o.columns, o.outputAll);
+  return lsTable(cols, lsRows(s, undefined, o, cols), o, r);
+}
+
+/** A node's namespaces as `ls` selects them across nodes (lib/model/nodes.ts, `lsOnNodes`). */
+export interface NodeLs extends NodeView {
+  selection: NamespaceSelection;
+}
+
+/** The columns of `ls` over several nodes: NODE first, unless `-o` places it. */
+function nodeColumns(o: LsOptions): LsColumn[] {
+  const cols = lsColumns(o.columns, o.outputAll);
+  return cols.includes(NODE_COLUMN) ? cols : [NODE_COLUMN, ...cols];
+}
+
+/**
+ * `nsview ls` over several nodes: one table with a NODE column first (unless `-o` puts it
+ * elsewhere), rows by node (in the order given: by name) then as on one node; with `-T` a
+ * forest per node. Each node's selection is its own (`lsOnNodes`); `o`'s other options apply to all.
+ */
+export function renderLsNodes(nodes: NodeLs[], o: LsOptions, r: RenderOptions): string {
+  const cols = nodeColumns(o);
+  return lsTable(
+    cols,
+    nodes.flatMap((n) => lsRows(n.snapshot, n.node, { ...o, ...n.selection }, cols)),
+    o,
+    r,
+  );
+}
+
+function lsTable(cols: LsColumn[], rows: string[][], o: LsOptions, r: RenderOptions): string {
+  const treeAt = treeColumn(cols, o.tree);
+  return renderColumns(
+    cols.map((c, i) => ({ header: c.name, right: c.right && i !== treeAt, trunc: c.name === 'COMMAND' })),
+    rows,
+    { noHeadings: o.noHeadings, raw: o.raw, width: o.noTruncate || o.raw ? 0 : r.width, header: styles(r).header },
+  );
+}
+
+/** One snapshot's rows of the `ls` table (`node`: its name, in a view over several). */
+function lsRows(s: Snapshot, node: string | undefined, o: LsOptions, cols: LsColumn[]): string[][] {
   const list = lsNamespaces(s, o);
   const ordered = o.tree ? flatten(lsForest(s, list, o.tree)) : list.map((ns) => ({ ns, prefix: '' }));
-  // The tree is drawn in NS (parent, owner) or COMMAND (process) as lsns does; else in the first column.
-  let treeAt = o.tree ? cols.findIndex((c) => c.name === (o.tree === 'process' ? 'COMMAND' : 'NS')) : -1;
-  if (o.tree && treeAt < 0) treeAt = 0;
+  const treeAt = treeColumn(cols, o.tree);
   let relations: Map<string, NsRelation> | undefined;
   const rel = (): Map<string, NsRelation> => (relations ??= namespaceRelations(s));
   const rows: string[][] = [];
   for (const { ns, prefix } of ordered) {
     // Values are raw (JSON escapes them as JSON does); the table escapes control bytes.
-    const cells = cols.map((c) => cellLines(c.get({ ns, snapshot: s, relations: rel })).map(safe));
+    const cells = cols.map((c) => cellLines(c.get({ ns, snapshot: s, relations: rel, node })).map(safe));
     if (treeAt >= 0) cells[treeAt]![0] = prefix + cells[treeAt]![0];
     if (o.raw) {
       // Raw output keeps one line per namespace: several values are joined by an escaped newline, as lsns -r does.
@@ -276,11 +341,7 @@ export function renderLs(s: Snapshot, o: LsOptions, r: RenderOptions): string {
     const height = Math.max(...cells.map((c) => c.length));
     for (let i = 0; i < height; i++) rows.push(cells.map((c) => c[i] ?? ''));
   }
-  return renderColumns(
-    cols.map((c, i) => ({ header: c.name, right: c.right && i !== treeAt, trunc: c.name === 'COMMAND' })),
-    rows,
-    { noHeadings: o.noHeadings, raw: o.raw, width: o.noTruncate || o.raw ? 0 : r.width, header: styles(r).header },
-  );
+  return rows;
 }
 
 /** One namespace as `ls --json` shows it. */
@@ -290,22 +351,31 @@ export type LsJsonRow = Record<string, LsJsonValue>;
 
 /** `ls --json`: the shape of `lsns -J -l`, `{"namespaces":[{"ns":…,"type":…,…}]}`; with `tree`, nested `children` as `lsns -J -T`. */
 export function lsJson(s: Snapshot, o: LsOptions): { namespaces: LsJsonRow[] } {
-  const cols = lsColumns(o.columns, o.outputAll);
+  return { namespaces: lsJsonRows(s, undefined, o, lsColumns(o.columns, o.outputAll)) };
+}
+
+/** `ls --json` over several nodes: every node's namespaces in one list, each object with its `"node"` (first, unless `-o` places it). */
+export function lsJsonNodes(nodes: NodeLs[], o: LsOptions): { namespaces: LsJsonRow[] } {
+  const cols = nodeColumns(o);
+  return { namespaces: nodes.flatMap((n) => lsJsonRows(n.snapshot, n.node, { ...o, ...n.selection }, cols)) };
+}
+
+function lsJsonRows(s: Snapshot, node: string | undefined, o: LsOptions, cols: LsColumn[]): LsJsonRow[] {
   let relations: Map<string, NsRelation> | undefined;
   const rel = (): Map<string, NsRelation> => (relations ??= namespaceRelations(s));
   const row = (ns: Namespace): LsJsonRow => {
     const obj: LsJsonRow = {};
     for (const c of cols) {
-      const v = c.get({ ns, snapshot: s, relations: rel });
+      const v = c.get({ ns, snapshot: s, relations: rel, node });
       // lsns joins several values of a cell with newlines; HOLDERS is nsview's own: the holder objects.
       obj[c.name.toLowerCase()] = c.json === 'holders' ? (ns.holders ?? null) : Array.isArray(v) ? v.join('\n') : v;
     }
     return obj;
   };
   const list = lsNamespaces(s, o);
-  if (!o.tree) return { namespaces: list.map(row) };
+  if (!o.tree) return list.map(row);
   const nest = (n: TreeNode): LsJsonRow => (n.children.length ? { ...row(n.ns), children: n.children.map(nest) } : row(n.ns));
-  return { namespaces: lsForest(s, list, o.tree).map(nest) };
+  return lsForest(s, list, o.tree).map(nest);
 }
 
 /** `ls --list-columns`. */

@@ -1,6 +1,7 @@
 import { indexSnapshot } from '../model/index-snapshot.js';
+import type { NodeView } from '../model/nodes.js';
 import { POD_NS_ORDER, type Container, type Pod, type Snapshot } from '../types.js';
-import { renderColumns } from './columns.js';
+import { renderColumns, type ColumnSpec } from './columns.js';
 import { formatCpu, formatMemory } from './limits.js';
 import { safe } from './safe.js';
 import { containerName, podName } from './labels.js';
@@ -23,6 +24,8 @@ export interface ContainerJson {
 
 /** A pod as `pods --json` prints it. */
 export interface PodJson {
+  /** The node it runs on: the snapshot's node name (`null` where the scan found none). */
+  node: string | null;
   uid: string | null;
   namespace: string | null;
   name: string | null;
@@ -50,10 +53,11 @@ export function podContainers(s: Snapshot, pod: Pod): Container[] {
   return pod.containers.map((id) => ix.container(id)).filter((c): c is Container => c !== undefined);
 }
 
-/** `pods --json`: `{"pods":[{uid,name,qos,cgroup,sandbox,containers:[…],namespaces}]}`. */
+/** `pods --json`: `{"pods":[{node,uid,name,qos,cgroup,sandbox,containers:[…],namespaces}]}`. */
 export function podsJson(s: Snapshot): { pods: PodJson[] } {
   return {
     pods: s.pods.map((p) => ({
+      node: s.node ?? null,
       uid: p.uid,
       namespace: p.namespace ?? null,
       name: p.name,
@@ -98,7 +102,7 @@ export function podsJson(s: Snapshot): { pods: PodJson[] } {
  * `data (emptyDir)  app:/data rw, sidecar:/logs ro`. Kubelet files every container gets
  * (`etc-hosts`, termination logs) are left out; `pods --json` has them.
  */
-function renderVolumes(s: Snapshot, r: RenderOptions): string {
+function volumeRows(s: Snapshot): string[][] {
   const ix = indexSnapshot(s);
   const rows: string[][] = [];
   for (const p of s.pods) {
@@ -114,30 +118,30 @@ function renderVolumes(s: Snapshot, r: RenderOptions): string {
       rows.push([i === 0 ? podName(p) : '', `${safe(v.name)} (${safe(v.kind)})`, (who.length > 1 ? 'shared: ' : '') + who.join(', ')]);
     });
   }
-  if (!rows.length) return '';
-  return (
-    '\n' + renderColumns([{ header: 'POD' }, { header: 'VOLUME' }, { header: 'MOUNTED BY', trunc: true }], rows, { header: styles(r).header, width: r.width })
-  );
+  return rows;
 }
+
+const VOLUME_COLUMNS: ColumnSpec[] = [{ header: 'POD' }, { header: 'VOLUME' }, { header: 'MOUNTED BY', trunc: true }];
 
 const TYPES = POD_NS_ORDER.filter((t) => t !== 'time');
 
-/** `nsview pods`: one row per pod with QoS, sandbox pid, containers, namespace modes and limits. */
-export function renderPods(s: Snapshot, r: RenderOptions): string {
-  if (s.pods.length === 0) return 'no pods found\n';
-  const cols = [
-    { header: 'POD' },
-    { header: 'QOS' },
-    { header: 'SANDBOX', right: true },
-    { header: 'CTRS', right: true },
-    ...TYPES.map((t) => ({ header: t.toUpperCase() })),
-    { header: 'CPU', right: true },
-    { header: 'MEMORY', right: true },
-    { header: 'RUNTIME' },
-    // The container names are what gives way when the table is wider than the terminal (lsns cuts its COMMAND so).
-    { header: 'CONTAINERS', trunc: true },
-  ];
-  const rows = s.pods.map((p) => {
+/** The columns of the pods table. */
+const POD_COLUMNS: ColumnSpec[] = [
+  { header: 'POD' },
+  { header: 'QOS' },
+  { header: 'SANDBOX', right: true },
+  { header: 'CTRS', right: true },
+  ...TYPES.map((t) => ({ header: t.toUpperCase() })),
+  { header: 'CPU', right: true },
+  { header: 'MEMORY', right: true },
+  { header: 'RUNTIME' },
+  // The container names are what gives way when the table is wider than the terminal (lsns cuts its COMMAND so).
+  { header: 'CONTAINERS', trunc: true },
+];
+
+/** One row per pod of the pods table. */
+function podRows(s: Snapshot): string[][] {
+  return s.pods.map((p) => {
     const ctrs = podContainers(s, p);
     const runtimes = [...new Set(ctrs.map((c) => c.runtime))].sort().join(',');
     return [
@@ -156,5 +160,34 @@ export function renderPods(s: Snapshot, r: RenderOptions): string {
         .join(',') || '-',
     ];
   });
-  return renderColumns(cols, rows, { header: styles(r).header, width: r.width }) + renderVolumes(s, r);
+}
+
+/** The pods table and, below it, the VOLUMES block (where any pod has a volume to show). */
+function podsTables(cols: ColumnSpec[], rows: string[][], volumeCols: ColumnSpec[], volumes: string[][], r: RenderOptions): string {
+  if (rows.length === 0) return 'no pods found\n';
+  const o = { header: styles(r).header, width: r.width };
+  return renderColumns(cols, rows, o) + (volumes.length ? '\n' + renderColumns(volumeCols, volumes, o) : '');
+}
+
+/** `nsview pods`: one row per pod with QoS, sandbox pid, containers, namespace modes and limits. */
+export function renderPods(s: Snapshot, r: RenderOptions): string {
+  return podsTables(POD_COLUMNS, podRows(s), VOLUME_COLUMNS, volumeRows(s), r);
+}
+
+const NODE_COLUMN: ColumnSpec = { header: 'NODE' };
+
+/**
+ * `nsview pods` over several nodes: a NODE column first, rows by node (in the order given: by
+ * name) then as on one node; the VOLUMES block names each pod's node too.
+ */
+export function renderPodsNodes(nodes: NodeView[], r: RenderOptions): string {
+  const rows = nodes.flatMap((n) => podRows(n.snapshot).map((row) => [safe(n.node), ...row]));
+  // A pod's first volume row names the pod, and so its node; the rows below it are that pod's.
+  const volumes = nodes.flatMap((n) => volumeRows(n.snapshot).map((row) => [row[0] === '' ? '' : safe(n.node), ...row]));
+  return podsTables([NODE_COLUMN, ...POD_COLUMNS], rows, [NODE_COLUMN, ...VOLUME_COLUMNS], volumes, r);
+}
+
+/** `pods --json` over several nodes: `{"pods":[…]}` of every node, each pod with its `node`. */
+export function podsJsonNodes(nodes: NodeView[]): { pods: PodJson[] } {
+  return { pods: nodes.flatMap((n) => podsJson({ ...n.snapshot, node: n.node }).pods) };
 }

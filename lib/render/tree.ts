@@ -1,5 +1,6 @@
 import { baseName, findNode, pickHierarchy, subtree } from '../model/cgroup-tree.js';
 import { indexSnapshot } from '../model/index-snapshot.js';
+import type { NodeTree } from '../model/nodes.js';
 import { POD_NS_ORDER, UNIFIED, type CgroupHierarchy, type CgroupNode, type Container, type Pod, type Snapshot } from '../types.js';
 import { commandLine, commandOf, safe } from './safe.js';
 import { podName } from './labels.js';
@@ -20,6 +21,8 @@ export interface TreeOptions {
   full?: boolean;
   /** Add namespace-sharing marks to pod cgroups (`--ns`). */
   ns?: boolean;
+  /** The node's name, in a view over several nodes: the heading names it (`Node n1; Control group /:`). */
+  node?: string;
 }
 
 interface Ctx {
@@ -98,7 +101,7 @@ export function renderTree(s: Snapshot, o: TreeOptions, r: RenderOptions): strin
   const st = styles(r);
   const ctx: Ctx = { s, o, st, width: o.full ? 0 : r.width, labels: buildLabels(s, h, o, st), visible: new Map() };
   const out: string[] = [];
-  const head = `${h.key === UNIFIED ? '' : `Controller ${safe(h.key)}; `}Control group ${safe(at)}:`;
+  const head = `${o.node === undefined ? '' : `Node ${safe(o.node)}; `}${h.key === UNIFIED ? '' : `Controller ${safe(h.key)}; `}Control group ${safe(at)}:`;
   out.push(fitLabelled(ctx, '', head, at === '/' ? undefined : ctx.labels.get(at), st.header));
   if (at === '/' && h.key === UNIFIED) out.push(fit(ctx, '-.slice'));
   renderChildren(ctx, start, out);
@@ -224,4 +227,33 @@ export function treeJson(s: Snapshot, o: TreeOptions): { hierarchy: string; tree
     }
   }
   return { hierarchy: h.key, tree };
+}
+
+/**
+ * `nsview tree` over several nodes: one tree per node (in the order given: by name), each under
+ * its heading `Node n1; Control group /:`, a blank line between them. A node without the asked
+ * cgroup says so on its heading's line: `Node n2: no cgroup /x in the v2 hierarchy`.
+ */
+export function renderTreeNodes(trees: NodeTree[], o: TreeOptions, r: RenderOptions): string {
+  const st = styles(r);
+  const width = o.full ? 0 : r.width;
+  const missing = (node: string, why: string): string => {
+    const line = `Node ${safe(node)}: ${safe(why)}`;
+    return `${st.header(width > 0 ? ellipsize(line, width) : line)}\n`;
+  };
+  return trees
+    .map((t) => (t.missing !== undefined ? missing(t.node, t.missing) : renderTree(t.snapshot, { ...o, cgroup: t.cgroup, node: t.node }, r)))
+    .join('\n');
+}
+
+/** `tree --json` over several nodes: `{"nodes":[{"node","hierarchy","tree"}]}`, or `{"node","missing"}` for a node without the asked cgroup. */
+export function treeJsonNodes(
+  trees: NodeTree[],
+  o: TreeOptions,
+): { nodes: Array<{ node: string; hierarchy: string; tree: TreeJsonNode } | { node: string; missing: string }> } {
+  return {
+    nodes: trees.map((t) =>
+      t.missing !== undefined ? { node: t.node, missing: t.missing } : { node: t.node, ...treeJson(t.snapshot, { ...o, cgroup: t.cgroup }) },
+    ),
+  };
 }

@@ -5,12 +5,15 @@ import { safe } from './safe.js';
 /**
  * `nsview which`: one line per pid —
  * `1150 → container app (containerd 97337d1eb77e) in pod default/foo (5ba81f02-…, burstable)`,
- * `500 → node-level`, `9 → no such process`.
+ * `500 → node-level`, `9 → no such process`. Over several nodes (answers with a `node`, from
+ * `whichOnNodes`) each line starts `<node>:<pid>`, and a pid on no node is
+ * `9 → no such process on any node`.
  */
-export function renderWhich(answers: WhichAnswer[]): string {
+export function renderWhich(answers: Array<WhichAnswer & { node?: string | null }>): string {
   const lines = answers.map((a) => {
-    const head = a.pid !== null && a.pid !== a.asked ? `${a.asked} (host pid ${a.pid})` : String(a.asked);
-    if (a.pid === null) return `${head} → no such process`;
+    const asked = a.node ? `${safe(a.node)}:${a.asked}` : String(a.asked);
+    const head = a.pid !== null && a.pid !== a.asked ? `${asked} (host pid ${a.pid})` : asked;
+    if (a.pid === null) return `${head} → no such process${a.node === null ? ' on any node' : ''}`;
     if (!a.container && !a.pod) return `${head} → node-level`;
     const parts: string[] = [];
     if (a.container) {

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as nodePath from 'node:path';
 import { NsviewError } from '../errors.js';
 import { errorCode } from './source.js';
 import { MAX_FILE_BYTES } from './source.js';
@@ -11,7 +12,16 @@ export const MAX_SNAPSHOT_BYTES = 16 * MAX_FILE_BYTES;
 export interface ReadUserFileOptions {
   /** Refuse more than this many bytes (default {@link MAX_SNAPSHOT_BYTES}). */
   maxBytes?: number;
+  /**
+   * Read it only if it is a regular file, opened without following a symbolic link and without
+   * waiting for a FIFO's writer: for a file nsview found in a directory ({@link listSnapshotDir}),
+   * which the user did not name.
+   */
+  regularOnly?: boolean;
 }
+
+/** Open flags that neither follow a last symbolic link nor block (0 where the platform has none). */
+const NOFOLLOW_NONBLOCK = (fs.constants.O_NOFOLLOW ?? 0) | (fs.constants.O_NONBLOCK ?? 0);
 
 const CHUNK = 1024 * 1024;
 
@@ -27,9 +37,10 @@ export function readUserFile(path: string, options: ReadUserFileOptions = {}): s
     new NsviewError('unreadable-file', `${path}: too large for a snapshot (${what}; a snapshot is at most ${sizeOf(max)})`);
   let fd: number | undefined;
   try {
-    fd = fs.openSync(path, fs.constants.O_RDONLY);
+    fd = fs.openSync(path, fs.constants.O_RDONLY | (options.regularOnly ? NOFOLLOW_NONBLOCK : 0));
     const st = fs.fstatSync(fd);
     if (st.isDirectory()) throw new NsviewError('unreadable-file', `${path}: is a directory`);
+    if (options.regularOnly && !st.isFile()) throw new NsviewError('unreadable-file', `${path}: not a regular file`);
     if (st.isFile() && st.size > max) throw tooLarge(`${st.size} bytes`);
     const parts: Buffer[] = [];
     let total = 0;
@@ -50,6 +61,36 @@ export function readUserFile(path: string, options: ReadUserFileOptions = {}): s
   } finally {
     if (fd !== undefined) fs.closeSync(fd);
   }
+}
+
+/**
+ * The snapshots in a directory `--from` names: its regular files named `*.json` (not hidden
+ * ones, as a shell's `*.json`; so not the `.<name>.<random>.tmp` of a `snapshot -o` under way),
+ * sorted by name; `undefined` when `path` is not a directory (it is then read as one snapshot,
+ * and {@link readUserFile} says what is wrong with it). Anything else in the directory is
+ * ignored: subdirectories, symbolic links (not followed), FIFOs, devices, other names. Read
+ * each with {@link readUserFile} and `regularOnly`. A directory with none is an error naming it.
+ */
+export function listSnapshotDir(path: string): string[] | undefined {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(path);
+  } catch {
+    return undefined;
+  }
+  if (!st.isDirectory()) return undefined;
+  let entries: fs.Dirent[];
+  try {
+    entries = fs.readdirSync(path, { withFileTypes: true });
+  } catch (err) {
+    throw new NsviewError('unreadable-file', `cannot read ${path}: ${errorCode(err) ?? (err as Error).message}`);
+  }
+  const names = entries
+    .filter((e) => e.isFile() && e.name.endsWith('.json') && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
+  if (names.length === 0) throw new NsviewError('unreadable-file', `${path}: no snapshot in this directory (nsview reads its *.json files)`);
+  return names.map((name) => nodePath.join(path, name));
 }
 
 /** Options of {@link writeUserFile}. */
