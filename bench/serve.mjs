@@ -1,4 +1,4 @@
-/* global process, console, URL, fetch, setTimeout */
+/* global process, console, URL, fetch, setTimeout, performance */
 /**
  * What `nsview serve` costs per Prometheus scrape on a node of N processes (default 10,000:
  * lab pods built with bench/host.mjs, under the live-suite lock, removed at the end):
@@ -9,7 +9,8 @@
  * - the real server (`nsview serve --min-interval 0`, a child process): CPU time of the child
  *   per GET /metrics, read from its /proc/<pid>/stat, for the first scrape after start-up
  *   and the following ones (nothing changed), with `--refresh 0` (no reuse) and the default;
- *   its peak RSS (VmHWM) and the size of one /metrics answer.
+ *   its peak RSS (VmHWM), the size of one /metrics and /snapshot answer, and the longest a
+ *   /healthz waited while a scrape scanned (polled every 20 ms).
  *
  *   npm run build && node bench/serve.mjs [processes=10000] [scrapes=7]
  *
@@ -98,6 +99,22 @@ try {
     }
     out[`${name}_startup_cpu_ms`] = startup;
     out[`${name}_scrape_cpu_ms`] = median(per);
+    // How long /healthz waits while a scrape scans: polled every 20 ms during one.
+    {
+      let done = false;
+      const waits = [];
+      const scrape = fetch(`${url}metrics`)
+        .then((r) => r.arrayBuffer())
+        .finally(() => (done = true));
+      while (!done) {
+        const t0 = performance.now();
+        await (await fetch(`${url}healthz`)).text();
+        waits.push(performance.now() - t0);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await scrape;
+      out[`${name}_healthz_max_ms_during_scrape`] = Math.round(Math.max(...waits));
+    }
     out[`${name}_peak_rss_mib`] = Math.round(hwm(child.pid));
     out.metrics_bytes = bytes;
     const snap = await fetch(`${url}snapshot`);

@@ -8,7 +8,7 @@ import { isNsviewError, NsviewError, shorten } from './errors.js';
 import { namedNodes, type NodeSnapshot } from './model/nodes.js';
 import { parseSnapshot } from './model/snapshot.js';
 import type { Snapshot, Warning } from './types.js';
-import { scanSync, type ScanOptions } from './scan.js';
+import { scan, scanSync, type ScanOptions } from './scan.js';
 import { listSnapshotDir, readUserFile } from './source/files.js';
 import type { HostSpec } from './source/spec.js';
 
@@ -92,17 +92,17 @@ async function loadOne(o: LoadOptions, file: SnapshotFile | undefined): Promise<
  * each scan adds (the cache, holders). Checks once, as {@link loadSnapshot} does, that there is
  * something to scan.
  */
-export async function scanner(o: Pick<LoadOptions, 'root' | 'demo' | 'platform'>): Promise<(options: ScanOptions) => Snapshot> {
+export async function scanner(o: Pick<LoadOptions, 'root' | 'demo' | 'platform'>): Promise<(options: ScanOptions) => Promise<Snapshot>> {
   if (o.root === '') throw new NsviewError('bad-argument', '--root needs a path');
   if (o.demo) {
     const [{ specSource }, spec] = await Promise.all([import('./source/spec.js'), import('./demo/k8s-node.json', { with: { type: 'json' } })]);
     const source = specSource(spec.default as unknown as HostSpec, 'demo');
-    return (options) => scanSync({ ...options, source });
+    return (options) => scan({ ...options, source });
   }
   if (o.root === undefined && (o.platform ?? process.platform) !== 'linux')
     throw new NsviewError('unusable-root', 'this system has no /proc to scan; use --root <capture dir> or --demo');
   const root = o.root ?? '/';
-  return (options) => scanSync({ ...options, root });
+  return (options) => scan({ ...options, root });
 }
 
 /** Where a view's data came from, as a message names it: `this host`, `the capture /tmp/n1`, `the snapshot n1.json`, `the demo`. */

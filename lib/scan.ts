@@ -10,9 +10,9 @@ import { podVolumes } from './model/volumes.js';
 import { applyNames } from './model/names.js';
 import { SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './model/snapshot.js';
 import type { CgroupHierarchy, NsType, ProcessInfo, Snapshot, Warning } from './types.js';
-import { readCgroupMounts, readHierarchies, type HierarchySelection } from './read/cgroups.js';
+import { readCgroupMounts, readHierarchiesSteps, type HierarchySelection } from './read/cgroups.js';
 import { readHolders } from './read/holders.js';
-import { parseMountTable, readMountTables, type MountTable } from './read/mounts.js';
+import { parseMountTable, readMountTablesSteps, type MountTable } from './read/mounts.js';
 import { readNameFacts, type NameFacts } from './read/names.js';
 import {
   beginCacheScan,
@@ -20,10 +20,11 @@ import {
   endCacheScan,
   listPids,
   readInto,
-  readProcesses,
+  readProcessesSteps,
   type ProcessCache,
   type ProcessReadOptions,
 } from './read/processes.js';
+import { finish, type Steps } from './read/steps.js';
 import { reason } from './read/tolerate.js';
 import { createFsSource } from './source/fs-source.js';
 import type { Source } from './source/source.js';
@@ -73,7 +74,8 @@ export interface ScanOptions {
   /**
    * Reads kept from earlier scans ({@link createScanCache}), for a program that scans again and
    * again (`nsview serve`): a process with the same pid, start time and name keeps its command
-   * line, uid and NSpid; everything else is read every time. Used by the `all` profile.
+   * line, uid and NSpid; everything else is read every time. Used by the `all` profile. One
+   * scan at a time may use a cache (`nsview serve` runs one scan for all its requests).
    */
   cache?: ScanCache;
   /**
@@ -115,22 +117,33 @@ export function listRootPids(source: Source): number[] {
  * const cap = await scan({ root: './node1' }); // a capture
  */
 export async function scan(options: ScanOptions = {}): Promise<Snapshot> {
-  return scanSync(options);
+  // A step per turn of the event loop: a server that scans goes on answering meanwhile.
+  const steps = scanSteps(options);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
 }
 
 /** The synchronous form of {@link scan}, for scripts and benchmarks that loop. */
 export function scanSync(options: ScanOptions = {}): Snapshot {
+  return finish(scanSteps(options));
+}
+
+/** A scan as steps (lib/read/steps.ts): it yields between chunks of processes, cgroup hierarchies and mount tables. */
+function* scanSteps(options: ScanOptions): Steps<Snapshot> {
   const source = options.source ?? createFsSource(options.root ?? '/');
   const plan = planScan(options);
   const warnings: Warning[] = [];
   const cache = plan.first.cache;
   if (cache) beginCacheScan(cache);
   // 1. Read the facts every view needs: the processes (what the profile asks of each) and the cgroup trees.
-  const facts = readFacts(source, plan, warnings);
+  const facts = yield* readFacts(source, plan, warnings);
   // 2. Plan from them (pure, lib/model/plan.ts) which processes need more, and read that.
   readFollowUps(source, facts, plan, warnings);
   // 3. Read the files that what was found names: state files, mount tables, holders.
-  const found = readFound(source, facts, plan, warnings);
+  const found = yield* readFound(source, facts, plan, warnings);
   if (cache) endCacheScan(cache);
   // 4. Build the model, once.
   return buildSnapshot(source, facts, found, plan, warnings);
@@ -187,7 +200,7 @@ interface Facts {
   gone: Set<number>;
 }
 
-function readFacts(source: Source, plan: ScanPlan, warnings: Warning[]): Facts {
+function* readFacts(source: Source, plan: ScanPlan, warnings: Warning[]): Steps<Facts> {
   const pids = listRootPids(source);
   let users = new Map<number, string>();
   try {
@@ -195,9 +208,9 @@ function readFacts(source: Source, plan: ScanPlan, warnings: Warning[]): Facts {
   } catch {
     // No passwd (a capture without /etc): users are shown by uid.
   }
-  const processes = readProcesses(source, pids, users, plan.first, warnings);
+  const processes = yield* readProcessesSteps(source, pids, users, plan.first, warnings);
   const mounts = plan.hierarchies === 'none' ? [] : readCgroupMounts(source, warnings);
-  const hierarchies = readHierarchies(source, mounts, { hierarchies: plan.hierarchies, limits: plan.limits }, warnings);
+  const hierarchies = yield* readHierarchiesSteps(source, mounts, { hierarchies: plan.hierarchies, limits: plan.limits }, warnings);
   const byPid = new Map(processes.map((p) => [p.pid, p]));
   if (plan.profile === 'tree') {
     // Each process's cgroup in the walked hierarchies, from their cgroup.procs.
@@ -310,7 +323,7 @@ interface Found {
   holders?: ReturnType<typeof readHolders>;
 }
 
-function readFound(source: Source, facts: Facts, plan: ScanPlan, warnings: Warning[]): Found {
+function* readFound(source: Source, facts: Facts, plan: ScanPlan, warnings: Warning[]): Steps<Found> {
   const live = facts.gone.size ? facts.processes.filter((p) => !facts.gone.has(p.pid)) : facts.processes;
   const nodeNs = plan.namespaces ? nodeNamespaces(live) : {};
   const found: Found = { live, nodeNs, tables: [] };
@@ -319,9 +332,9 @@ function readFound(source: Source, facts: Facts, plan: ScanPlan, warnings: Warni
     if (targets.containers.length) found.names = readNameFacts(source, targets.containers, targets.uids, warnings);
   }
   // Mount tables, once: of every mount namespace for holders, else of the node's and the containers' for volumes.
-  if (plan.holders) found.tables = readMountTables(source, live, warnings);
+  if (plan.holders) found.tables = yield* readMountTablesSteps(source, live, warnings);
   else if (plan.volumes && facts.identities.size)
-    found.tables = readMountTables(source, live, warnings, volumeMountNamespaces(live, facts.identities, nodeNs.mnt));
+    found.tables = yield* readMountTablesSteps(source, live, warnings, volumeMountNamespaces(live, facts.identities, nodeNs.mnt));
   // What else holds namespaces: after the processes, so one that exited is not asked.
   if (plan.holders) found.holders = readHolders(source, live, found.tables, { fds: plan.holders === 'all' }, warnings);
   return found;

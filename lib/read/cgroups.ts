@@ -3,6 +3,7 @@ import { UNIFIED, type CgroupHierarchy, type CgroupNode, type Limits, type Warni
 import { parseCgroupProcs, parseCpuMax, parseMaxValue, parseV1Cpu, parseV1Memory } from '../parse/cgroupfs.js';
 import { parseCgroupMounts, type CgroupMount } from '../parse/mountinfo.js';
 import type { Source } from '../source/source.js';
+import { finish, type Steps } from './steps.js';
 import { classify, reason } from './tolerate.js';
 
 /**
@@ -61,10 +62,16 @@ export function selects(selection: HierarchySelection, m: CgroupMount, mounts: C
 
 /** Walk the selected cgroup hierarchies: directories, their `cgroup.procs` and limits. */
 export function readHierarchies(source: Source, mounts: CgroupMount[], options: CgroupReadOptions, warnings: Warning[]): CgroupHierarchy[] {
+  return finish(readHierarchiesSteps(source, mounts, options, warnings));
+}
+
+/** {@link readHierarchies} in steps: one hierarchy each. */
+export function* readHierarchiesSteps(source: Source, mounts: CgroupMount[], options: CgroupReadOptions, warnings: Warning[]): Steps<CgroupHierarchy[]> {
   const selection = options.hierarchies ?? 'all';
   const out: CgroupHierarchy[] = [];
   for (const m of mounts) {
     if (!selects(selection, m, mounts)) continue;
+    if (out.length) yield;
     // Node paths are cgroup paths, as /proc/<pid>/cgroup shows them: a mount of a
     // subtree (mount root `/kubepods.slice`) puts its nodes under that path.
     const root = walk(source, m, m.mountPoint, m.root, options.limits !== false, warnings);

@@ -1,6 +1,7 @@
 import type { ProcessInfo, Warning } from '../types.js';
 import { parseMountinfo, type MountEntry } from '../parse/mountinfo.js';
 import type { Source } from '../source/source.js';
+import { finish, PROCESSES_PER_STEP, type Steps } from './steps.js';
 import { classify, reason } from './tolerate.js';
 
 /** How many processes of one mount namespace are tried for its mountinfo before giving up: each may exit first, and a capture holds one per namespace. */
@@ -21,6 +22,11 @@ export interface MountTable {
  * together; a denied read one each. Nothing is thrown for one namespace.
  */
 export function readMountTables(source: Source, processes: ProcessInfo[], warnings: Warning[], only?: Set<number>): MountTable[] {
+  return finish(readMountTablesSteps(source, processes, warnings, only));
+}
+
+/** {@link readMountTables} in steps of {@link PROCESSES_PER_STEP} tables. */
+export function* readMountTablesSteps(source: Source, processes: ProcessInfo[], warnings: Warning[], only?: Set<number>): Steps<MountTable[]> {
   const byMntns = new Map<number, number[]>();
   for (const p of [...processes.filter((q) => !q.kernelThread), ...processes.filter((q) => q.kernelThread)]) {
     const mnt = p.ns.mnt;
@@ -31,7 +37,9 @@ export function readMountTables(source: Source, processes: ProcessInfo[], warnin
   }
   const tables: MountTable[] = [];
   const missed: Array<{ mntns: number; path: string; err: unknown }> = [];
+  let step = 0;
   for (const [mntns, pids] of [...byMntns].sort((a, b) => a[0] - b[0])) {
+    if (++step % PROCESSES_PER_STEP === 0) yield;
     let last: { path: string; err: unknown } | undefined;
     for (const pid of pids) {
       const path = `/proc/${pid}/mountinfo`;

@@ -5,6 +5,7 @@ import { hierarchyKey, parseProcCgroupLines } from '../parse/proc-cgroup.js';
 import { PF_KTHREAD, parseProcStat } from '../parse/proc-stat.js';
 import { parseProcStatus } from '../parse/proc-status.js';
 import { errorCode, type Source } from '../source/source.js';
+import { finish, PROCESSES_PER_STEP, type Steps } from './steps.js';
 import { classify, reason } from './tolerate.js';
 
 /** Which files to read for each process; a view that needs less reads less. */
@@ -109,9 +110,21 @@ class Vanished extends Error {}
  * nothing is thrown for a single process.
  */
 export function readProcesses(source: Source, pids: number[], users: Map<number, string>, options: ProcessReadOptions, warnings: Warning[]): ProcessInfo[] {
+  return finish(readProcessesSteps(source, pids, users, options, warnings));
+}
+
+/** {@link readProcesses} in steps of {@link PROCESSES_PER_STEP} processes. */
+export function* readProcessesSteps(
+  source: Source,
+  pids: number[],
+  users: Map<number, string>,
+  options: ProcessReadOptions,
+  warnings: Warning[],
+): Steps<ProcessInfo[]> {
   const out: ProcessInfo[] = [];
-  for (const pid of pids) {
-    const p = readProcess(source, pid, users, options, warnings);
+  for (let i = 0; i < pids.length; i++) {
+    if (i > 0 && i % PROCESSES_PER_STEP === 0) yield;
+    const p = readProcess(source, pids[i] as number, users, options, warnings);
     if (p) out.push(p);
   }
   return out;

@@ -28,7 +28,7 @@ import { renderMetrics } from '../render/metrics.js';
 import { renderPodsPage } from '../render/html.js';
 import { renderJson } from '../render/json.js';
 import { podsJson } from '../render/pods.js';
-import { createScanCache, scanSync, type ScanCache, type ScanOptions } from '../scan.js';
+import { createScanCache, scan, type ScanCache, type ScanOptions } from '../scan.js';
 import type { Snapshot } from '../types.js';
 
 /** Options of {@link startServer}. */
@@ -36,7 +36,7 @@ export interface ServeOptions {
   /** Scan this root (a host tree mounted elsewhere, or a capture); default `/`. */
   root?: string;
   /** Scan with this instead of `root` (the demo, tests): called for every scan with the options the server adds (cache, holders). */
-  scan?: (options: ScanOptions) => Snapshot;
+  scan?: (options: ScanOptions) => Snapshot | Promise<Snapshot>;
   /** The node label of every series; default the snapshot's node name, else this machine's hostname. */
   node?: string;
   /** `host:port` to listen on; default `127.0.0.1:9717`. Port 0 picks a free one. */
@@ -125,7 +125,7 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   const refresh = (o.refresh ?? 300) * 1000;
   const log = o.log ?? (() => undefined);
   const holders = o.holders === undefined ? 'mounts' : o.holders;
-  const scanner = o.scan ?? ((options: ScanOptions) => scanSync({ ...options, root: o.root ?? '/' }));
+  const scanner = o.scan ?? ((options: ScanOptions) => scan({ ...options, root: o.root ?? '/' }));
   let cache: ScanCache | undefined = refresh > 0 ? createScanCache() : undefined;
   let cacheSince = Date.now();
   let current: Generation | undefined;
@@ -138,13 +138,13 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   const requests = new Map<string, number>();
 
   /** One scan (synchronous: it runs between two turns of the event loop). */
-  const runScan = (): Generation => {
+  const runScan = async (): Promise<Generation> => {
     if (cache && Date.now() - cacheSince > refresh) {
       cache = createScanCache();
       cacheSince = Date.now();
     }
     const started = performance.now();
-    const snapshot = scanner({ holders: holders || undefined, cache });
+    const snapshot = await scanner({ holders: holders || undefined, cache });
     const seconds = (performance.now() - started) / 1000;
     node ??= snapshot.node ?? hostname();
     return {
@@ -164,10 +164,10 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     if (attempt && Date.now() - attempt.at < minInterval) return current ? Promise.resolve(current) : Promise.reject(attempt.error as Error);
     pending ??= new Promise<Generation>((resolve, reject) => {
       // After this turn: requests that arrived in it join this scan.
-      setImmediate(() => {
+      setImmediate(async () => {
         scans++;
         try {
-          current = runScan();
+          current = await runScan();
           attempt = { at: current.at };
           resolve(current);
         } catch (err) {
