@@ -139,7 +139,11 @@ export function summariseWarnings(warnings: Warning[], isRoot: boolean, node?: s
   if (vanished) parts.push(`${PLURAL(vanished, 'process', 'processes')} exited during the scan`);
   const bad = count('malformed') + count('unreadable') + count('too-large');
   if (bad) parts.push(`${PLURAL(bad, 'file', 'files')} malformed or unreadable`);
-  if (count('cgroupns')) parts.push('scanned from inside a cgroup namespace: cgroup paths are relative');
+  if (count('cgroupns')) {
+    // Paths read there are made real where the scan's own process shows the namespace's root (lib/scan.ts).
+    const relative = warnings.some((w) => w.code === 'cgroupns' && !w.message.includes('were resolved'));
+    parts.push(`scanned from inside a cgroup namespace: ${relative ? 'cgroup paths are relative' : 'cgroup paths resolved from its root'}`);
+  }
   const conflicts = count('conflict');
   if (conflicts) parts.push(`${PLURAL(conflicts, 'name', 'names')} left out: state files disagree`);
   return `nsview: ${node === undefined ? '' : `node ${node}: `}${parts.join('; ')} (-v lists them)`;

@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import demo from '../../lib/demo/k8s-node.json' with { type: 'json' };
 import { cgroupNamespaceRoots, resolveCgroupPath } from '../../lib/model/plan.js';
+import { summariseWarnings } from '../../lib/cli.js';
 import { scanSync } from '../../lib/scan.js';
 import { createMemorySource, type HostTree } from '../../lib/source/memory.js';
 import { specTree, type HostSpec } from '../../lib/source/spec.js';
@@ -56,12 +57,14 @@ describe('scans from inside a cgroup namespace', () => {
     const notes = s.warnings.filter((w) => w.code === 'cgroupns');
     expect(notes).toHaveLength(1);
     expect(notes[0]!.message).toContain(`rooted at ${reader.cgroup}`);
+    expect(summariseWarnings(s.warnings, true)).toContain('cgroup paths resolved from its root');
   });
 
   it('without its own process to go by (a capture), keeps the paths as read and warns that they are relative', () => {
     const s = scanSync({ source: createMemorySource(insideNamespace(selfPid, false), 'demo') });
     expect(s.processes.find((p) => p.pid === 1)!.cgroups.unified).toMatch(/^\/\.\./);
     expect(s.warnings.filter((w) => w.code === 'cgroupns').map((w) => w.message)).toEqual([expect.stringMatching(/above the reader's cgroup namespace root/)]);
+    expect(summariseWarnings(s.warnings, true)).toContain('cgroup paths are relative');
   });
 });
 
