@@ -112,7 +112,11 @@ export type ContainerRole = 'container' | 'sandbox';
 
 /** A container, recognised from the cgroup its processes are in. */
 export interface Container {
-  /** Full id (64 hex for most runtimes) or name (LXC, nspawn). */
+  /**
+   * Full id (64 hex for most runtimes) or name (LXC, nspawn): the one key of a container in a
+   * snapshot (pods, volume mounts and lookups use it). Where two runtimes name two containers
+   * alike, each is `<runtime>:<name>` (`lxc:web`, `nspawn:web`).
+   */
   id: string;
   runtime: Runtime;
   /**

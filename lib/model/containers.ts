@@ -81,6 +81,12 @@ export function groupContainers(processes: ProcessInfo[], identities: Map<number
     }
     container.pids.push(p.pid);
   }
+  // One key everywhere: a container's id. Runtimes that name containers can give two the same
+  // name (an LXC container and an nspawn machine both `web`): those take their runtime's name
+  // before it (`lxc:web`, `nspawn:web`), so no two containers of a snapshot share an id.
+  const seen = new Map<string, number>();
+  for (const c of byId.values()) seen.set(c.id, (seen.get(c.id) ?? 0) + 1);
+  for (const c of byId.values()) if ((seen.get(c.id) ?? 0) > 1) c.id = `${c.runtime}:${c.id}`;
   const out = [...byId.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   for (const c of out) {
     c.pids.sort((a, b) => a - b);
