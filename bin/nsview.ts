@@ -547,7 +547,7 @@ async function parseWithYargs(): Promise<void> {
         const pid = on ? on.pid : selectPid(snap, target);
         if (a.json)
           json(on ? { node: on.node.node, ...inspectProcess(snap, pid, Number.MAX_SAFE_INTEGER) } : inspectProcess(snap, pid, Number.MAX_SAFE_INTEGER));
-        else out(renderInspect(snap, pid, fullWidth(a), on?.node.node));
+        else out(renderInspect(inspectProcess(snap, pid), fullWidth(a), on?.node.node));
       },
     )
     .command(

@@ -3,7 +3,7 @@ import { compareHierarchyKeys, findNode } from './cgroup-tree.js';
 import { limitsAt } from './containers.js';
 import { indexSnapshot } from './index-snapshot.js';
 import { containerVolumes, type ContainerVolume } from './volumes.js';
-import { NS_TYPES, type Limits, type NsType, type Snapshot } from '../types.js';
+import { NS_TYPES, type Limits, type NsType, type Snapshot, type VolumeMount } from '../types.js';
 
 /** Everything nsview knows about one process. */
 export interface InspectResult {
@@ -41,8 +41,11 @@ export interface InspectResult {
     sandbox: { id: string; pid: number | null } | null;
     limits: Limits | null;
   } | null;
-  /** The pod volumes its container mounts, with the other containers that mount them; `null` if not in a pod or volumes were not read. */
-  volumes: ContainerVolume[] | null;
+  /**
+   * The pod volumes its container mounts, with the other containers that mount them (by id,
+   * with their name and runtime); `null` if not in a pod or volumes were not read.
+   */
+  volumes: Array<Omit<ContainerVolume, 'sharedWith'> & { sharedWith: Array<VolumeMount & { name: string | null; runtime: string | null }> }> | null;
 }
 
 /** Gather {@link InspectResult} for a pid; throws {@link NsviewError} for an unknown pid. */
@@ -101,6 +104,12 @@ export function inspectProcess(s: Snapshot, pid: number, maxShared = 20): Inspec
           limits: pod.limits ?? limitsAt(s.hierarchies, pod.cgroup) ?? null,
         }
       : null,
-    volumes: pod && c ? containerVolumes(pod, c.id) : null,
+    volumes:
+      pod && c
+        ? (containerVolumes(pod, c.id)?.map((v) => ({
+            ...v,
+            sharedWith: v.sharedWith.map((m) => ({ ...m, name: ix.container(m.container)?.name ?? null, runtime: ix.container(m.container)?.runtime ?? null })),
+          })) ?? null)
+        : null,
   };
 }

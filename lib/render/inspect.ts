@@ -1,9 +1,8 @@
-import { indexSnapshot } from '../model/index-snapshot.js';
-import { inspectProcess } from '../model/inspect.js';
-import type { Limits, Snapshot } from '../types.js';
+import type { InspectResult } from '../model/inspect.js';
+import type { Limits } from '../types.js';
 import { renderColumns } from './columns.js';
 import { formatLimits } from './limits.js';
-import { commandOf, safe } from './safe.js';
+import { safe } from './safe.js';
 import { podName } from './labels.js';
 import { styles, type RenderOptions } from './style.js';
 import { fitLines } from './width.js';
@@ -11,14 +10,15 @@ import { fitLines } from './width.js';
 /** Why a container's runtime is `cri`. */
 const CRI_NOTE = 'runtime cri: a kubelet container under the cgroupfs driver; its cgroup path does not say which CRI runtime (containerd, CRI-O) runs it';
 
-/** `nsview inspect <pid>` as text; `node`: the node's name, in a view over several nodes (a first line `Node n1`). */
-export function renderInspect(s: Snapshot, pid: number, r: RenderOptions, node?: string): string {
-  const i = inspectProcess(s, pid);
+/**
+ * `nsview inspect <pid>` as text, from what `inspectProcess` gathered; `node`: the node's name,
+ * in a view over several nodes (a first line `Node n1`).
+ */
+export function renderInspect(i: InspectResult, r: RenderOptions, node?: string): string {
   const st = styles(r);
-  const p = indexSnapshot(s).process(pid)!;
   const out: string[] = [];
   if (node !== undefined) out.push(`${st.header('Node')} ${safe(node)}`);
-  out.push(`${st.header('PID')} ${i.pid}  ${commandOf(p)}`);
+  out.push(`${st.header('PID')} ${i.pid}  ${safe(i.command)}`);
   out.push(
     `ppid ${i.ppid ?? '?'}, user ${safe(i.user ?? String(i.uid ?? '?'))}${i.nspid && i.nspid.length > 1 ? `, pid ${i.nspid.join(' → ')} in nested pid namespaces` : ''}${i.kernelThread ? ', kernel thread' : ''}`,
   );
@@ -34,15 +34,12 @@ export function renderInspect(s: Snapshot, pid: number, r: RenderOptions, node?:
       `${st.header('Pod')} ${i.pod.uid === null ? `${podName(i.pod)} (inferred)` : i.pod.name !== null && i.pod.namespace ? `${podName(i.pod)} ${safe(i.pod.uid)}` : safe(i.pod.uid)}  qos ${safe(i.pod.qos ?? '-')}\n  cgroup ${safe(i.pod.cgroup ?? '-')}\n  sandbox ${i.pod.sandbox ? `${safe(i.pod.sandbox.id.slice(0, 12))} pid ${i.pod.sandbox.pid ?? '?'}` : 'unknown'}\n  limits ${formatLimits(i.pod.limits ?? undefined)}`,
     );
   if (i.volumes?.length) {
-    const ix = indexSnapshot(s);
-    const label = (id: string): string => {
-      const c = ix.container(id);
-      return safe(c?.name ?? `${c?.runtime ?? '?'}:${id.slice(0, 12)}`);
-    };
+    const label = (m: { container: string; name: string | null; runtime: string | null }): string =>
+      safe(m.name ?? `${m.runtime ?? '?'}:${m.container.slice(0, 12)}`);
     out.push(`${st.header('Volumes')}`);
     for (const v of i.volumes) {
       const mine = v.mounts.map((m) => `${safe(m.path)} ${m.readOnly ? 'ro' : 'rw'}`).join(', ');
-      const others = v.sharedWith.map((m) => `${label(m.container)}:${safe(m.path)} ${m.readOnly ? 'ro' : 'rw'}`).join(', ');
+      const others = v.sharedWith.map((m) => `${label(m)}:${safe(m.path)} ${m.readOnly ? 'ro' : 'rw'}`).join(', ');
       out.push(`  ${safe(v.name)} (${safe(v.kind)}) at ${mine}${others ? `; shared with ${others}` : ''}`);
     }
   }

@@ -223,7 +223,8 @@ describe('examples', () => {
     for (const cmd of ['tree', 'ls', 'pods', 'diff', 'inspect']) {
       for (const m of run([cmd, '--help']).out.matchAll(/^\s+nsview (.+--demo)\b/gm)) examples.add(m[1]!.trim());
     }
-    for (const m of readme.matchAll(/^\$ nsview (.+?--demo)/gm)) examples.add(m[1]!.trim());
+    // `serve` runs until it is stopped: test/serve and test/live/serve.test.ts run its examples.
+    for (const m of readme.matchAll(/^\$ nsview (.+?--demo)/gm)) if (!m[1]!.startsWith('serve')) examples.add(m[1]!.trim());
     expect(examples.size).toBeGreaterThanOrEqual(6);
     for (const e of examples) {
       const r = run(e.split(/\s+/));

@@ -172,13 +172,13 @@ const CASES: Case[] = [
   { file: 'diff.demo.app-sidecar.json', render: json(() => diff(snap('demo'), 1150, 1160)) },
 
   // inspect: sandboxes, apps, host processes.
-  { file: 'inspect.demo.sandbox-1040.txt', render: () => renderInspect(snap('demo'), 1040, plain) },
-  { file: 'inspect.demo.app-1150.txt', render: () => renderInspect(snap('demo'), 1150, plain) },
-  { file: 'inspect.demo.host-700.txt', render: () => renderInspect(snap('demo'), 700, plain) },
-  { file: 'inspect.demo.kthread-2.txt', render: () => renderInspect(snap('demo'), 2, plain) },
-  { file: 'inspect.v1.cri-1200.txt', render: () => renderInspect(snap('v1'), 1200, plain) },
-  { file: 'inspect.docker.inferred-27880.txt', render: () => renderInspect(snap('docker'), 27880, plain) },
-  { file: 'inspect.holders.nested-pid-503.txt', render: () => renderInspect(snap('holders'), 503, plain) },
+  { file: 'inspect.demo.sandbox-1040.txt', render: () => renderInspect(inspectProcess(snap('demo'), 1040), plain) },
+  { file: 'inspect.demo.app-1150.txt', render: () => renderInspect(inspectProcess(snap('demo'), 1150), plain) },
+  { file: 'inspect.demo.host-700.txt', render: () => renderInspect(inspectProcess(snap('demo'), 700), plain) },
+  { file: 'inspect.demo.kthread-2.txt', render: () => renderInspect(inspectProcess(snap('demo'), 2), plain) },
+  { file: 'inspect.v1.cri-1200.txt', render: () => renderInspect(inspectProcess(snap('v1'), 1200), plain) },
+  { file: 'inspect.docker.inferred-27880.txt', render: () => renderInspect(inspectProcess(snap('docker'), 27880), plain) },
+  { file: 'inspect.holders.nested-pid-503.txt', render: () => renderInspect(inspectProcess(snap('holders'), 503), plain) },
   { file: 'inspect.seed.app-5001.json', render: json(() => inspectProcess(snap('seed'), 5001, Number.MAX_SAFE_INTEGER)) },
 
   // which: sandbox, apps, node-level, missing; pids as seen in a container and in a pod.

@@ -10,6 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { diff } from '../../lib/model/diff.js';
 import { renderDiff } from '../../lib/render/diff.js';
 import { renderInspect } from '../../lib/render/inspect.js';
+import { inspectProcess } from '../../lib/model/inspect.js';
 import { renderColumns } from '../../lib/render/columns.js';
 import { renderLs } from '../../lib/render/ls.js';
 import { renderPods } from '../../lib/render/pods.js';
@@ -161,7 +162,7 @@ describe('issue 14.6: every string from a snapshot reaches the text escaped', ()
       tree: renderTree(s, { ns: true }, plain),
       treeKey: renderTree(s, { controller: 'k\x1b]0;t\x07\u202e' }, plain),
       pods: renderPods(s, plain),
-      inspect: renderInspect(s, 5001, plain),
+      inspect: renderInspect(inspectProcess(s, 5001), plain),
       diff: renderDiff(diff(s, 5001, 6003), plain),
       ls: renderLs(s, { columns: ['NS', 'PID', 'COMMAND', 'CONTAINER', 'POD'] }, plain),
     };
@@ -182,7 +183,7 @@ describe('issue 14.6: every string from a snapshot reaches the text escaped', ()
     const tree = renderTree(s, {}, plain);
     expect(tree).toContain('6003 x\\u061ctxt.exe lone\\xff\\ud800');
     expect(tree).toContain('bad\\xfe.service');
-    expect(renderInspect(s, 6003, plain).split('\n')[0]).toBe('PID 6003  x\\u061ctxt.exe lone\\xff\\ud800');
+    expect(renderInspect(inspectProcess(s, 6003), plain).split('\n')[0]).toBe('PID 6003  x\\u061ctxt.exe lone\\xff\\ud800');
   });
 });
 
