@@ -21,6 +21,7 @@ import { findLeaks } from '../../lib/model/leaks.js';
 import { selectPod, which } from '../../lib/model/select.js';
 import type { Snapshot } from '../../lib/model/types.js';
 import { renderDiff } from '../../lib/render/diff.js';
+import { renderPodsPage } from '../../lib/render/html.js';
 import { renderInspect } from '../../lib/render/inspect.js';
 import { renderJson } from '../../lib/render/json.js';
 import { renderLeaks } from '../../lib/render/leaks.js';
@@ -193,6 +194,9 @@ const CASES: Case[] = [
   { file: 'leaks.demo-holders.txt', render: () => renderLeaks(findLeaks(snap('demo-holders')), plain) },
   { file: 'leaks.seed.no-holders.txt', render: () => renderLeaks(findLeaks(snap('seed')), plain) },
   { file: 'leaks.holders.json', render: json(() => findLeaks(snap('holders'))) },
+
+  // The page nsview serve answers / with: pods, containers, volumes, leaks and the picture.
+  { file: 'page.demo-holders.html', render: () => renderPodsPage(normalised(snap('demo-holders')), { leaks: findLeaks(snap('demo-holders')) }) },
 
   // The JSON writer: a whole snapshot (scannedAt fixed), and the escapes it adds to JSON.stringify's.
   { file: 'json.docker.snapshot.json', render: json(() => normalised(snap('docker'))) },
