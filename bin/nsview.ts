@@ -307,9 +307,8 @@ async function lsCommand(a: LsArgs): Promise<void> {
   const snap = loaded.snapshot;
   if (task !== undefined) o.pid = pidArg('--task', task);
   if (select) {
-    const { selectContainer, selectPod } = await import('../lib/model/select.js');
-    const wanted = new Set(a.pod !== undefined ? selectPod(snap, a.pod).containers : [selectContainer(snap, a.container as string).id]);
-    o.pids = snap.containers.filter((c) => wanted.has(c.id)).flatMap((c) => c.pids);
+    const { selectionPids } = await import('../lib/model/select.js');
+    o.pids = selectionPids(snap, { pod: a.pod, container: a.container });
   }
   if (a.json) json(lsJson(snap, o));
   else out(renderLs(snap, o, renderOptions(a, 0)));
@@ -481,11 +480,8 @@ async function parseWithYargs(): Promise<void> {
           return;
         }
         let snap = loaded.snapshot;
-        const [{ podsJson, renderPods }, { selectPod }] = await Promise.all([import('../lib/render/pods.js'), import('../lib/model/select.js')]);
-        if (a.pod !== undefined) {
-          const key = selectPod(snap, a.pod).key;
-          snap = { ...snap, pods: snap.pods.filter((p) => p.key === key) };
-        }
+        const [{ podsJson, renderPods }, { onlyPod }] = await Promise.all([import('../lib/render/pods.js'), import('../lib/model/select.js')]);
+        if (a.pod !== undefined) snap = onlyPod(snap, a.pod);
         if (a.svg) {
           const { renderPodsSvg } = await import('../lib/render/svg.js');
           out(renderPodsSvg(snap));
@@ -534,15 +530,14 @@ async function parseWithYargs(): Promise<void> {
           .example('$0 inspect pod/default/foo --demo', 'the sandbox of pod foo in namespace default'),
       async (a) => {
         const loaded = await loadAll(a, {});
-        const [{ inspectProcess }, { renderInspect }, { selectPid }, { selectPidOnNodes }] = await Promise.all([
+        const [{ inspectProcess }, { renderInspect }, { selectPid }] = await Promise.all([
           import('../lib/model/inspect.js'),
           import('../lib/render/inspect.js'),
           import('../lib/model/select.js'),
-          import('../lib/model/nodes.js'),
         ]);
         const target = targetArg('<pid>', a.pid);
         // Over several nodes, `[<node>:]<selector>` on one node, and the view names it.
-        const on = loaded.nodes ? selectPidOnNodes(loaded.nodes, target) : undefined;
+        const on = loaded.nodes ? (await import('../lib/model/nodes.js')).selectPidOnNodes(loaded.nodes, target) : undefined;
         const snap = on ? on.node.snapshot : loaded.snapshot!;
         const pid = on ? on.pid : selectPid(snap, target);
         if (a.json)

@@ -5,10 +5,10 @@
  * table of arguments.
  */
 import { isNsviewError, NsviewError, shorten } from './errors.js';
-import { namedNodes, type NodeSnapshot } from './model/nodes.js';
+import type { NodeSnapshot } from './model/nodes.js';
 import { parseSnapshot } from './model/snapshot.js';
 import type { Snapshot, Warning } from './types.js';
-import { scan, scanSync, type ScanOptions } from './scan.js';
+import { cgroupPathsResolved, scan, scanSync, type ScanOptions } from './scan.js';
 import { listSnapshotDir, readUserFile } from './source/files.js';
 import type { HostSpec } from './source/spec.js';
 
@@ -37,7 +37,11 @@ export type Loaded = { snapshot: Snapshot; from?: string; nodes?: undefined } | 
 export async function loadViews(o: LoadOptions): Promise<Loaded> {
   const files = snapshotFiles(o);
   // One at a time: each file's text is dropped once it is parsed.
-  if (files && files.length > 1) return { nodes: namedNodes(files.map((f) => ({ file: f.file, snapshot: readSnapshot(f) }))) };
+  if (files && files.length > 1) {
+    // Loaded only here: a view of one host or snapshot (the CLI's fast path among them) needs none of it.
+    const { namedNodes } = await import('./model/nodes.js');
+    return { nodes: namedNodes(files.map((f) => ({ file: f.file, snapshot: readSnapshot(f) }))) };
+  }
   return { snapshot: await loadOne(o, files?.[0]), from: files?.[0]?.file };
 }
 
@@ -141,7 +145,7 @@ export function summariseWarnings(warnings: Warning[], isRoot: boolean, node?: s
   if (bad) parts.push(`${PLURAL(bad, 'file', 'files')} malformed or unreadable`);
   if (count('cgroupns')) {
     // Paths read there are made real where the scan's own process shows the namespace's root (lib/scan.ts).
-    const relative = warnings.some((w) => w.code === 'cgroupns' && !w.message.includes('were resolved'));
+    const relative = warnings.some((w) => w.code === 'cgroupns' && !cgroupPathsResolved(w));
     parts.push(`scanned from inside a cgroup namespace: ${relative ? 'cgroup paths are relative' : 'cgroup paths resolved from its root'}`);
   }
   const conflicts = count('conflict');

@@ -8,7 +8,9 @@
  * console.log(diff(snap, 1070, 1090).verdict);
  */
 export { scan, scanSync, createScanCache, type ScanOptions, type ScanCache } from './scan.js';
-export { startServer, parseListen, type ServeOptions, type RunningServer } from './serve/server.js';
+export { parseListen, DEFAULT_PORT } from './serve/listen.js';
+import type { RunningServer, ServeOptions } from './serve/server.js';
+export type { ServeOptions, RunningServer };
 export { diff, type DiffResult, type DiffSide, type NsComparison, type CgroupComparison, type Relation } from './model/diff.js';
 export { parseSnapshot, stringifySnapshot, SNAPSHOT_FORMAT, SNAPSHOT_VERSION } from './model/snapshot.js';
 export { indexSnapshot, type SnapshotIndex } from './model/index-snapshot.js';
@@ -24,3 +26,11 @@ export { createMemorySource, type HostTree } from './source/memory.js';
 export type { Source, DirEntry } from './source/source.js';
 export type { HierarchySelection } from './read/cgroups.js';
 export * from './types.js';
+
+/**
+ * Start `nsview serve`'s HTTP server (docs/library.md). Loaded on the first call, so a program
+ * that only scans does not load Node's HTTP stack.
+ */
+export async function startServer(options?: ServeOptions): Promise<RunningServer> {
+  return (await import('./serve/server.js')).startServer(options);
+}

@@ -391,6 +391,14 @@ function nodeName(source: Source): string | null {
   return null;
 }
 
+/** What the `cgroupns` warning says when the paths were made real ({@link cgroupPathsResolved}). */
+const RESOLVED = 'were resolved from there';
+
+/** True for the `cgroupns` warning of a scan whose paths were made real from the namespace's root (not left relative). */
+export function cgroupPathsResolved(w: Warning): boolean {
+  return w.code === 'cgroupns' && w.message.endsWith(RESOLVED);
+}
+
 /**
  * Inside a cgroup namespace other processes' paths climb above its root (`/..`), and the
  * scan's own cgroup namespace is not the node's (the check the tree profile needs, since
@@ -407,7 +415,7 @@ function cgroupNamespaceWarning(
     // The paths are real now: say where they came from, once.
     warnings.push({
       code: 'cgroupns',
-      message: `the scan ran inside a cgroup namespace rooted at ${[...new Set(resolved.roots)].join(', ')}: ${resolved.count} process(es)' cgroup paths were resolved from there`,
+      message: `the scan ran inside a cgroup namespace rooted at ${[...new Set(resolved.roots)].join(', ')}: ${resolved.count} process(es)' cgroup paths ${RESOLVED}`,
     });
     if (outside === 0) return;
   }

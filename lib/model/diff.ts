@@ -2,7 +2,7 @@ import { unknownPid } from '../errors.js';
 import { qualifiedName } from './names.js';
 import { commonAncestor, compareHierarchyKeys } from './cgroup-tree.js';
 import { indexSnapshot } from './index-snapshot.js';
-import { containerVolumes } from './volumes.js';
+import { containerVolumes, isKubeletFile } from './volumes.js';
 import { NS_TYPES, type NsType, type ProcessInfo, type Snapshot } from '../types.js';
 
 /** One namespace type compared between two processes. */
@@ -62,6 +62,19 @@ export interface DiffResult {
   volumes: Array<{ name: string; kind: string; a: Array<{ path: string; readOnly: boolean }>; b: Array<{ path: string; readOnly: boolean }> }> | null;
 }
 
+/** One side of a diff: the process, its container and its pod. */
+export function diffSide(snapshot: Snapshot, p: Pick<ProcessInfo, 'pid' | 'comm'>): DiffSide {
+  const ix = indexSnapshot(snapshot);
+  const c = ix.containerOf(p.pid);
+  const pod = ix.podOf(p.pid);
+  return {
+    pid: p.pid,
+    comm: p.comm,
+    container: c ? { id: c.id, runtime: c.runtime, name: c.name } : null,
+    pod: pod ? { key: pod.key, uid: pod.uid, namespace: pod.namespace ?? null, name: pod.name } : null,
+  };
+}
+
 /**
  * Compare two processes of a snapshot: per namespace type shared or distinct
  * (with both inodes), their cgroups with the nearest common ancestor, and how
@@ -95,18 +108,8 @@ export function diff(snapshot: Snapshot, pidA: number, pidB: number): DiffResult
     const y = cgroupIn(b, hierarchy);
     return { hierarchy, a: x, b: y, common: x !== null && y !== null ? commonAncestor(x, y) : null };
   });
-  const side = (pid: number, comm: string): DiffSide => {
-    const c = ix.containerOf(pid);
-    const pod = ix.podOf(pid);
-    return {
-      pid,
-      comm,
-      container: c ? { id: c.id, runtime: c.runtime, name: c.name } : null,
-      pod: pod ? { key: pod.key, uid: pod.uid, namespace: pod.namespace ?? null, name: pod.name } : null,
-    };
-  };
-  const sa = side(a.pid, a.comm);
-  const sb = side(b.pid, b.comm);
+  const sa = diffSide(snapshot, a);
+  const sb = diffSide(snapshot, b);
   const relation = relate(sa, sb);
   const shared = namespaces.filter((n) => n.shared === true).map((n) => n.type);
   const distinct = namespaces.filter((n) => n.shared === false).map((n) => n.type);
@@ -118,7 +121,7 @@ export function diff(snapshot: Snapshot, pidA: number, pidB: number): DiffResult
       ? va.flatMap((v) => {
           const w = vb.find((x) => x.name === v.name && x.kind === v.kind);
           // The files the kubelet gives every container (etc-hosts, termination logs) are no volumes they share, as `pods` shows.
-          if (v.kind === 'etc-hosts' || v.kind === 'termination-log') return [];
+          if (isKubeletFile(v)) return [];
           return w && sa.container!.id !== sb.container!.id ? [{ name: v.name, kind: v.kind, a: v.mounts, b: w.mounts }] : [];
         })
       : null;

@@ -10,6 +10,8 @@ export interface InspectResult {
   pid: number;
   ppid: number | null;
   comm: string;
+  /** Its arguments, as read; {@link InspectResult.command} joins them (or is `comm` when there are none). */
+  cmdline: string[];
   command: string;
   uid: number | null;
   user: string | null;
@@ -59,6 +61,7 @@ export function inspectProcess(s: Snapshot, pid: number, maxShared = 20): Inspec
     pid,
     ppid: p.ppid,
     comm: p.comm,
+    cmdline: p.cmdline,
     command: p.cmdline.join(' ') || p.comm,
     uid: p.uid,
     user: p.user,
@@ -108,7 +111,10 @@ export function inspectProcess(s: Snapshot, pid: number, maxShared = 20): Inspec
       pod && c
         ? (containerVolumes(pod, c.id)?.map((v) => ({
             ...v,
-            sharedWith: v.sharedWith.map((m) => ({ ...m, name: ix.container(m.container)?.name ?? null, runtime: ix.container(m.container)?.runtime ?? null })),
+            sharedWith: v.sharedWith.map((m) => {
+              const other = ix.container(m.container);
+              return { ...m, name: other?.name ?? null, runtime: other?.runtime ?? null };
+            }),
           })) ?? null)
         : null,
   };

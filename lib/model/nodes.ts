@@ -7,12 +7,13 @@
 import { isNsviewError, NsviewError, shorten, unknownPid } from '../errors.js';
 import type { NsType, Snapshot } from '../types.js';
 import { pickHierarchy, subtree, unitCgroup } from './cgroup-tree.js';
-import { diff, type DiffResult, type DiffSide } from './diff.js';
+import { diff, diffSide, type DiffResult, type DiffSide } from './diff.js';
 import { indexSnapshot } from './index-snapshot.js';
 import {
   countTarget,
   matchContainers,
   matchPods,
+  onlyPod,
   podPids,
   selectContainer,
   selectPid,
@@ -64,7 +65,7 @@ export function namedNodes(loaded: Array<{ file: string; snapshot: Snapshot }>):
 const nodeList = (nodes: NodeSnapshot[]): string => shorten(nodes.map((n) => n.node).join(', '));
 
 /** A selector split into the node its `<node>:` prefix names (if any) and the rest. */
-export interface NodeSelector {
+interface NodeSelector {
   node: NodeSnapshot | undefined;
   sel: string;
 }
@@ -84,7 +85,7 @@ export function splitNode(nodes: NodeSnapshot[], arg: string): NodeSelector {
 }
 
 /** Run a lookup on one node; an error it throws names the node. */
-export function onNode<T>(n: NodeSnapshot, f: () => T): T {
+function onNode<T>(n: NodeSnapshot, f: () => T): T {
   try {
     return f();
   } catch (err) {
@@ -100,7 +101,7 @@ type Count = (s: Snapshot, sel: string) => number;
 type Describe = (sel: string) => string;
 
 /** A node and the selector to apply on it (its prefix taken off). */
-export interface OnNode {
+interface OnNode {
   node: NodeSnapshot;
   sel: string;
 }
@@ -110,7 +111,7 @@ export interface OnNode {
  * one its `<node>:` prefix names, else every node where it is found. Found nowhere: an error
  * naming the nodes looked at.
  */
-export function nodesWith(nodes: NodeSnapshot[], arg: string, count: Count, describe: Describe): OnNode[] {
+function nodesWith(nodes: NodeSnapshot[], arg: string, count: Count, describe: Describe): OnNode[] {
   const { node, sel } = splitNode(nodes, arg);
   if (node) return [{ node, sel }];
   const on = nodes.filter((n) => count(n.snapshot, sel) > 0).map((n) => ({ node: n, sel }));
@@ -122,7 +123,7 @@ export function nodesWith(nodes: NodeSnapshot[], arg: string, count: Count, desc
  * The one node a selector names (`diff`, `inspect`, `which --in`): its `<node>:` prefix, else the
  * only node where it is found. Found on several: an error naming them, nothing is guessed.
  */
-export function oneNode(nodes: NodeSnapshot[], arg: string, count: Count, describe: Describe): OnNode {
+function oneNode(nodes: NodeSnapshot[], arg: string, count: Count, describe: Describe): OnNode {
   const on = nodesWith(nodes, arg, count, describe);
   if (on.length > 1) {
     const names = on.map((o) => o.node);
@@ -135,7 +136,7 @@ export function oneNode(nodes: NodeSnapshot[], arg: string, count: Count, descri
 }
 
 /** A process selector (a pid, a container, `pod/<pod>`) as messages name it. */
-export const describeTarget: Describe = (sel) =>
+const describeTarget: Describe = (sel) =>
   /^\d+$/.test(sel) ? `process with pid ${sel}` : sel.startsWith('pod/') ? `pod "${shorten(sel.slice(4))}"` : `container "${shorten(sel)}"`;
 
 const describePod: Describe = (sel) => `pod "${shorten(sel)}"`;
@@ -146,7 +147,7 @@ const countProcess: Count = (s, sel) => (indexSnapshot(s).process(Number(sel)) ?
 const countInside: Count = (s, sel) => (sel.startsWith('pod/') ? countPods(s, sel.slice(4)) : countContainers(s, sel));
 
 /** A node and one of its pids. */
-export interface NodePid {
+interface NodePid {
   node: NodeSnapshot;
   pid: number;
 }
@@ -174,8 +175,7 @@ function nodePid(nodes: NodeSnapshot[], arg: string, name: string): { node: Node
 export function podsOnNodes(nodes: NodeSnapshot[], sel?: string): NodeSnapshot[] {
   if (sel === undefined) return nodes;
   return nodesWith(nodes, sel, countPods, describePod).map(({ node, sel: one }) => {
-    const key = onNode(node, () => selectPod(node.snapshot, one).key);
-    return { ...node, snapshot: { ...node.snapshot, pods: node.snapshot.pods.filter((p) => p.key === key) } };
+    return { ...node, snapshot: onNode(node, () => onlyPod(node.snapshot, one)) };
   });
 }
 
@@ -340,8 +340,9 @@ export interface CrossNodeDiff {
 
 /** A process's side (its container and pod) as {@link diff} describes it, on its own node. */
 function sideOf(n: NodePid): NodeDiffSide {
-  // A process compared with itself: the diff of one node, whose side is all that is kept.
-  return { node: n.node.node, ...diff(n.node.snapshot, n.pid, n.pid).a };
+  const p = indexSnapshot(n.node.snapshot).process(n.pid);
+  if (!p) throw unknownPid(n.pid, n.node.snapshot.root);
+  return { node: n.node.node, ...diffSide(n.node.snapshot, p) };
 }
 
 /** `diff <a> <b>` over nodes: each side `[<node>:]<selector>` on one node; on two nodes a {@link CrossNodeDiff}. */

@@ -62,6 +62,17 @@ export function countTarget(s: Snapshot, arg: string): number {
 }
 
 /** The host pids of a pod's containers (`ls --pod`, `which --in pod/…`). */
+/** The snapshot with only the pod `sel` names (see {@link selectPod}); its other parts as they are. */
+export function onlyPod(s: Snapshot, sel: string): Snapshot {
+  const key = selectPod(s, sel).key;
+  return { ...s, pods: s.pods.filter((p) => p.key === key) };
+}
+
+/** The pids of a `--pod` or `--container` selection: every process of the pod's containers, or of the container. */
+export function selectionPids(s: Snapshot, o: { pod?: string; container?: string }): number[] {
+  return o.pod !== undefined ? podPids(s, selectPod(s, o.pod)) : selectContainer(s, o.container as string).pids;
+}
+
 export function podPids(s: Snapshot, pod: Pod): number[] {
   const ix = indexSnapshot(s);
   return pod.containers.flatMap((id) => ix.container(id)?.pids ?? []);

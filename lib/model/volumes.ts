@@ -65,6 +65,11 @@ export function classifyNodePath(path: string): { name: string; kind: string } |
   return { name: path, kind: 'hostPath' };
 }
 
+/** The files the kubelet gives every container (`etc-hosts`, termination logs): volumes by mountinfo, but none that containers share. */
+export function isKubeletFile(v: Pick<Volume, 'kind'>): boolean {
+  return v.kind === 'etc-hosts' || v.kind === 'termination-log';
+}
+
 /** Node mounts by device, to find where a container's mount comes from on the node. */
 function nodeIndex(node: MountEntry[]): Map<string, MountEntry[]> {
   const by = new Map<string, MountEntry[]>();

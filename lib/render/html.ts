@@ -5,11 +5,13 @@
  * links are relative, so they hold behind a proxy that serves it under a path
  * (`kubectl proxy`'s `/api/v1/namespaces/…/pods/…:9717/proxy/`).
  */
+import { indexSnapshot } from '../model/index-snapshot.js';
 import type { LeakReport } from '../model/leaks.js';
-import { POD_NS_ORDER, type Snapshot } from '../types.js';
+import { isKubeletFile } from '../model/volumes.js';
+import type { Snapshot } from '../types.js';
 import { formatCpu, formatMemory } from './limits.js';
-import { podContainers } from './pods.js';
-import { podText } from './labels.js';
+import { POD_TABLE_TYPES, podContainers } from './pods.js';
+import { containerName, podText } from './labels.js';
 import { esc, renderPodsSvg } from './svg.js';
 
 /** Options of {@link renderPodsPage}. */
@@ -17,8 +19,6 @@ export interface PageOptions {
   /** Leak findings to list (absent: the section is left out). */
   leaks?: LeakReport;
 }
-
-const TYPES = POD_NS_ORDER.filter((t) => t !== 'time');
 
 const STYLE = `body{font-family:system-ui,sans-serif;margin:1.5rem;color:#1f2328;background:#fff}
 table{border-collapse:collapse;margin:.5rem 0 1.5rem}th,td{border:1px solid #d0d7de;padding:.25rem .5rem;text-align:left;font-size:.9rem;vertical-align:top}
@@ -41,6 +41,7 @@ function table(header: string[], rows: string[][]): string {
 /** The HTML page of a node's pods. The SVG picture is inlined without its XML declaration. */
 export function renderPodsPage(s: Snapshot, o: PageOptions = {}): string {
   const node = s.node ?? 'this node';
+  const ix = indexSnapshot(s);
   const parts: string[] = [];
   parts.push(`<h1>nsview: ${esc(node)}</h1>`);
   parts.push(
@@ -50,16 +51,16 @@ export function renderPodsPage(s: Snapshot, o: PageOptions = {}): string {
   if (s.pods.length) {
     parts.push(
       table(
-        ['Pod', 'QoS', 'Sandbox', ...TYPES.map((t) => t), 'CPU', 'Memory', 'Containers'],
+        ['Pod', 'QoS', 'Sandbox', ...POD_TABLE_TYPES, 'CPU', 'Memory', 'Containers'],
         s.pods.map((p) => [
           esc(podText(p)) + (p.inferred ? ' (inferred)' : ''),
           esc(p.qos ?? '-'),
           num(p.sandbox?.pid != null ? String(p.sandbox.pid) : '-'),
-          ...TYPES.map((t) => `<span class="m-${esc(p.namespaces[t])}">${esc(p.namespaces[t])}</span>`),
+          ...POD_TABLE_TYPES.map((t) => `<span class="m-${esc(p.namespaces[t])}">${esc(p.namespaces[t])}</span>`),
           num(esc(formatCpu(p.limits?.cpu))),
           num(esc(formatMemory(p.limits?.memory))),
           podContainers(s, p)
-            .map((c) => `${esc(c.name ?? c.id.slice(0, 12))}${c.role === 'sandbox' ? ' (sandbox)' : ''}`)
+            .map((c) => `${esc(containerName(c))}${c.role === 'sandbox' ? ' (sandbox)' : ''}`)
             .join('<br>'),
         ]),
       ),
@@ -71,7 +72,7 @@ export function renderPodsPage(s: Snapshot, o: PageOptions = {}): string {
       table(
         ['Container', 'Id', 'Runtime', 'Image', 'Pod', 'Pids'],
         s.containers.map((c) => {
-          const pod = c.pod === null ? undefined : s.pods.find((p) => p.key === c.pod);
+          const pod = c.pod === null ? undefined : ix.pod(c.pod);
           return [
             esc(c.name ?? '-'),
             `<code>${esc(c.id.slice(0, 12))}</code>`,
@@ -83,7 +84,7 @@ export function renderPodsPage(s: Snapshot, o: PageOptions = {}): string {
         }),
       ),
     );
-  const volumes = s.pods.flatMap((p) => (p.volumes ?? []).map((v) => ({ p, v }))).filter(({ v }) => v.kind !== 'etc-hosts' && v.kind !== 'termination-log');
+  const volumes = s.pods.flatMap((p) => (p.volumes ?? []).map((v) => ({ p, v }))).filter(({ v }) => !isKubeletFile(v));
   if (volumes.length) {
     parts.push(`<h2>Volumes (${volumes.length})</h2>`);
     parts.push(
@@ -94,10 +95,7 @@ export function renderPodsPage(s: Snapshot, o: PageOptions = {}): string {
           esc(v.name),
           esc(v.kind),
           v.mounts
-            .map(
-              (m) =>
-                `${esc(s.containers.find((c) => c.id === m.container)?.name ?? m.container.slice(0, 12))}:<code>${esc(m.path)}</code> ${m.readOnly ? 'ro' : 'rw'}`,
-            )
+            .map((m) => `${esc(ix.container(m.container)?.name ?? m.container.slice(0, 12))}:<code>${esc(m.path)}</code> ${m.readOnly ? 'ro' : 'rw'}`)
             .join('<br>'),
         ]),
       ),

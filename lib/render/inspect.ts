@@ -2,7 +2,7 @@ import type { InspectResult } from '../model/inspect.js';
 import type { Limits } from '../types.js';
 import { renderColumns } from './columns.js';
 import { formatLimits } from './limits.js';
-import { safe } from './safe.js';
+import { commandOf, safe } from './safe.js';
 import { podName } from './labels.js';
 import { styles, type RenderOptions } from './style.js';
 import { fitLines } from './width.js';
@@ -18,7 +18,7 @@ export function renderInspect(i: InspectResult, r: RenderOptions, node?: string)
   const st = styles(r);
   const out: string[] = [];
   if (node !== undefined) out.push(`${st.header('Node')} ${safe(node)}`);
-  out.push(`${st.header('PID')} ${i.pid}  ${safe(i.command)}`);
+  out.push(`${st.header('PID')} ${i.pid}  ${commandOf(i)}`);
   out.push(
     `ppid ${i.ppid ?? '?'}, user ${safe(i.user ?? String(i.uid ?? '?'))}${i.nspid && i.nspid.length > 1 ? `, pid ${i.nspid.join(' → ')} in nested pid namespaces` : ''}${i.kernelThread ? ', kernel thread' : ''}`,
   );

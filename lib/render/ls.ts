@@ -143,7 +143,7 @@ export const LS_COLUMNS: LsColumn[] = [
  * `--output-all`, which stay lsns's and nsview's one-node columns): views over several nodes
  * put it first, and `-o` accepts it anywhere (on one node it is the snapshot's node name).
  */
-export const NODE_COLUMN: LsColumn = {
+const NODE_COLUMN: LsColumn = {
   name: 'NODE',
   help: 'the node (with several snapshots)',
   json: 'string',

@@ -1,4 +1,5 @@
 import { indexSnapshot } from '../model/index-snapshot.js';
+import { isKubeletFile } from '../model/volumes.js';
 import type { NodeView } from '../model/nodes.js';
 import { POD_NS_ORDER, type Container, type Pod, type Snapshot } from '../types.js';
 import { renderColumns, type ColumnSpec } from './columns.js';
@@ -106,7 +107,7 @@ function volumeRows(s: Snapshot): string[][] {
   const ix = indexSnapshot(s);
   const rows: string[][] = [];
   for (const p of s.pods) {
-    const shown = (p.volumes ?? []).filter((v) => v.kind !== 'etc-hosts' && v.kind !== 'termination-log');
+    const shown = (p.volumes ?? []).filter((v) => !isKubeletFile(v));
     shown.forEach((v, i) => {
       // By the names shown, then path: the model orders by container id.
       const who = v.mounts
@@ -123,7 +124,8 @@ function volumeRows(s: Snapshot): string[][] {
 
 const VOLUME_COLUMNS: ColumnSpec[] = [{ header: 'POD' }, { header: 'VOLUME' }, { header: 'MOUNTED BY', trunc: true }];
 
-const TYPES = POD_NS_ORDER.filter((t) => t !== 'time');
+/** The namespace types of the pods table (the time namespace is the node's everywhere Kubernetes runs). */
+export const POD_TABLE_TYPES = POD_NS_ORDER.filter((t) => t !== 'time');
 
 /** The columns of the pods table. */
 const POD_COLUMNS: ColumnSpec[] = [
@@ -131,7 +133,7 @@ const POD_COLUMNS: ColumnSpec[] = [
   { header: 'QOS' },
   { header: 'SANDBOX', right: true },
   { header: 'CTRS', right: true },
-  ...TYPES.map((t) => ({ header: t.toUpperCase() })),
+  ...POD_TABLE_TYPES.map((t) => ({ header: t.toUpperCase() })),
   { header: 'CPU', right: true },
   { header: 'MEMORY', right: true },
   { header: 'RUNTIME' },
@@ -149,7 +151,7 @@ function podRows(s: Snapshot): string[][] {
       safe(p.qos ?? '-'),
       p.sandbox?.pid != null ? String(p.sandbox.pid) : '-',
       String(ctrs.length),
-      ...TYPES.map((t) => modeLabel(p.namespaces[t])),
+      ...POD_TABLE_TYPES.map((t) => modeLabel(p.namespaces[t])),
       formatCpu(p.limits?.cpu),
       formatMemory(p.limits?.memory),
       safe(runtimes || '-'),

@@ -23,6 +23,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { hostname } from 'node:os';
 import { NsviewError, shorten } from '../errors.js';
+import { DEFAULT_PORT, parseListen } from './listen.js';
 import { findLeaks, type LeakReport } from '../model/leaks.js';
 import { renderMetrics } from '../render/metrics.js';
 import { renderPodsPage } from '../render/html.js';
@@ -80,23 +81,6 @@ export interface RunningServer {
   close(graceMs?: number): Promise<void>;
 }
 
-export const DEFAULT_PORT = 9717;
-
-/** `host:port`, `[v6]:port` or `:port`/`port` (loopback); throws an {@link NsviewError} naming what is wrong. */
-export function parseListen(text: string): { host: string; port: number } {
-  // The colon is required with a host: `9717` is a port, not host `971` and port 7.
-  const m = /^(?:\[([0-9a-fA-F:.]+)\]|([^:[\]]*)):(\d+)$/.exec(text) ?? /^()()(\d+)$/.exec(text);
-  const port = m ? Number(m[3]) : NaN;
-  if (!m || !Number.isInteger(port) || port < 0 || port > 65535)
-    throw new NsviewError(
-      'bad-argument',
-      `--listen must be host:port (e.g. 127.0.0.1:${DEFAULT_PORT}, [::1]:${DEFAULT_PORT}, 0.0.0.0:${DEFAULT_PORT}), got "${shorten(text)}"`,
-    );
-  // A port alone, or an empty host, is loopback: Node would take an empty host for every address.
-  const host = m[1] || m[2] || '127.0.0.1';
-  return { host, port };
-}
-
 /** What one scan produced: the snapshot and the bodies made from it, each made once when first asked for. */
 interface Generation {
   snapshot: Snapshot;
@@ -105,6 +89,8 @@ interface Generation {
   seconds: number;
   reused: number;
   bodies: Map<string, Buffer>;
+  /** {@link Generation.snapshot} with the node's name, once asked for. */
+  labelled?: Snapshot;
 }
 
 const ROUTES = ['/', '/metrics', '/snapshot', '/pods', '/healthz'] as const;
@@ -135,7 +121,8 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   let scans = 0;
   let failures = 0;
   let node = o.node;
-  const requests = new Map<string, number>();
+  /** Requests answered, by route and status. */
+  const requests = new Map<string, { path: string; code: number; count: number }>();
 
   /** One scan (synchronous: it runs between two turns of the event loop). */
   const runScan = async (): Promise<Generation> => {
@@ -185,14 +172,17 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
     return pending;
   };
 
+  /** The scan's snapshot with the node's name, made once per scan (its lookup index is then built once too). */
+  const labelled = (g: Generation): Snapshot => (g.labelled ??= g.snapshot.node === node ? g.snapshot : { ...g.snapshot, node: node as string });
+
   const body = (g: Generation, route: Route): Buffer => {
     let b = g.bodies.get(route);
     if (b) return b;
-    const self = process.memoryUsage();
-    const cpu = process.cpuUsage();
     let text: string;
-    if (route === '/metrics')
+    if (route === '/metrics') {
       // Not cached: its counters move with every request.
+      const self = process.memoryUsage();
+      const cpu = process.cpuUsage();
       return Buffer.from(
         renderMetrics({
           node: node as string,
@@ -205,16 +195,14 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
             heapUsedBytes: self.heapUsed,
             startTimeSeconds: Math.round(Date.now() / 1000 - process.uptime()),
           },
-          requests: [...requests].map(([k, count]) => {
-            const [path = '', code = '0'] = k.split(' ');
-            return { path, code: Number(code), count };
-          }),
+          requests: [...requests.values()],
         }),
       );
+    }
     // As `nsview snapshot` and `nsview pods --json` write them.
-    else if (route === '/snapshot') text = renderJson({ ...g.snapshot, node: node as string }, 0);
-    else if (route === '/pods') text = renderJson(podsJson({ ...g.snapshot, node: node as string }));
-    else text = renderPodsPage({ ...g.snapshot, node: node as string }, { leaks: g.leaks });
+    else if (route === '/snapshot') text = renderJson(labelled(g), 0);
+    else if (route === '/pods') text = renderJson(podsJson(labelled(g)));
+    else text = renderPodsPage(labelled(g), { leaks: g.leaks });
     b = Buffer.from(text);
     g.bodies.set(route, b);
     return b;
@@ -222,7 +210,9 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
 
   const count = (route: string, code: number): void => {
     const k = `${route} ${code}`;
-    requests.set(k, (requests.get(k) ?? 0) + 1);
+    const r = requests.get(k);
+    if (r) r.count++;
+    else requests.set(k, { path: route, code, count: 1 });
   };
 
   /** Responses begun and not yet closed (sent in full, or cut), for {@link RunningServer.close}. */
@@ -326,11 +316,8 @@ export async function startServer(o: ServeOptions = {}): Promise<RunningServer> 
   const shown = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
   // The node label: known now, so the first page names it.
   if (node === undefined) {
-    try {
-      node = (await latest()).snapshot.node ?? hostname();
-    } catch {
-      node = hostname();
-    }
+    await latest().catch(() => undefined);
+    node ??= hostname();
   }
   let closed: Promise<void> | undefined;
   return {

@@ -16,3 +16,6 @@ export function loadSpec<T = Record<string, unknown>>(name: string): HostSpec & 
 export function scenarioSource(name: string): Source {
   return volumeSource(loadSpec(name));
 }
+
+/** The demo node's spec (lib/demo/k8s-node.json), as `--demo` scans it. */
+export const demoSpec = JSON.parse(readFileSync(fileURLToPath(new URL('../../lib/demo/k8s-node.json', import.meta.url)), 'utf8')) as HostSpec;

@@ -12,23 +12,21 @@
  * scan Linux as root (a scan as another user sees less, and says so in warnings).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { findLeaks } from '../../lib/model/leaks.js';
 import type { Snapshot } from '../../lib/model/types.js';
 import { renderMetrics, type MetricsInput } from '../../lib/render/metrics.js';
 import { scanSync } from '../../lib/scan.js';
-import { specSource, type HostSpec } from '../../lib/source/spec.js';
+import { specSource } from '../../lib/source/spec.js';
 import { liveStatus, which } from '../helpers/lab.js';
 import { expositionProblems, parseProm } from '../helpers/prom.js';
+import { demoSpec } from '../helpers/host.js';
 
 const promtool = which('promtool');
 const live = liveStatus();
 const skipReason = !live.ok ? live.reason : promtool === undefined ? 'promtool is not in PATH (Debian: apt-get install prometheus)' : '';
 
-const demoSpec = JSON.parse(readFileSync(fileURLToPath(new URL('../../lib/demo/k8s-node.json', import.meta.url)), 'utf8')) as HostSpec;
 const SCAN: MetricsInput['scan'] = { durationSeconds: 0.5, timestampSeconds: 1700000000.25, total: 2, failures: 0, reusedProcesses: 0 };
 
 /** What promtool said of a text: its exit status and every line it printed. */

@@ -19,7 +19,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scanSync, type Pod, type Snapshot, type Volume } from '../../lib/index.js';
 import { describeRun, plainEnv, run, stackTrace, worldReadableBuild, workClock, type Build, type RunResult } from '../helpers/cli.js';
 import { Lab, closeLab, liveStatus, type LabContainer, type LabPod, removeCreatedPaths } from '../helpers/lab.js';
-import { containerdFiles } from '../helpers/containerd.js';
+import { containerdFiles, putRecorded } from '../helpers/containerd.js';
 
 const live = liveStatus(['mount', 'chroot', 'cp']);
 const repo = fileURLToPath(new URL('../../', import.meta.url));
@@ -45,9 +45,7 @@ function mkdirs(dir: string): void {
 }
 
 function put(path: string, text: string): void {
-  mkdirs(nodePath.dirname(path));
-  fs.writeFileSync(path, text, { flag: 'wx' });
-  created.push(path);
+  putRecorded(created, path, text);
 }
 
 /** Remove what {@link created} lists (see removeCreatedPaths); returns what is still there. */

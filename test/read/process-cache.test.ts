@@ -7,8 +7,6 @@
  * was denied or malformed is not kept. Hosts are the demo node's spec, changed between scans, on
  * the in-memory source, with every read recorded.
  */
-import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { Snapshot } from '../../lib/model/types.js';
 import type { ProcessCache } from '../../lib/read/processes.js';
@@ -17,8 +15,7 @@ import type { Source } from '../../lib/source/source.js';
 import { specSource, type HostSpec, type ProcSpec } from '../../lib/source/spec.js';
 import { faultySource, type Faults } from '../helpers/faulty.js';
 import { countingSource } from '../serve/helpers.js';
-
-const demoSpec = JSON.parse(readFileSync(fileURLToPath(new URL('../../lib/demo/k8s-node.json', import.meta.url)), 'utf8')) as HostSpec;
+import { demoSpec } from '../helpers/host.js';
 
 /** The demo spec, with `change` applied to a deep copy. */
 function spec(change: (s: HostSpec) => void = () => undefined): HostSpec {

@@ -14,12 +14,12 @@ import { findLeaks, type LeakReport } from '../../lib/model/leaks.js';
 import type { Container, Pod, Snapshot } from '../../lib/model/types.js';
 import { escapeLabelValue, formatSampleValue, renderMetrics, type MetricsInput } from '../../lib/render/metrics.js';
 import { scanSync } from '../../lib/scan.js';
-import { specSource, type HostSpec } from '../../lib/source/spec.js';
+import { specSource } from '../../lib/source/spec.js';
 import { scenarioSource } from '../helpers/host.js';
 import { expositionProblems, LABEL_NAME, METRIC_NAME, parseProm, samplesOf, type PromParse, type PromSample } from '../helpers/prom.js';
+import { demoSpec } from '../helpers/host.js';
 
 const goldenDir = fileURLToPath(new URL('../../fixtures/golden/', import.meta.url));
-const demoSpec = JSON.parse(readFileSync(fileURLToPath(new URL('../../lib/demo/k8s-node.json', import.meta.url)), 'utf8')) as HostSpec;
 
 /** The demo node with holders read (nsfs mounts and fds), as `nsview serve` scans for leaks. */
 const demo = scanSync({ source: specSource(demoSpec), holders: 'all' });

@@ -3,16 +3,13 @@
  * scan that records its calls, a big snapshot, and two HTTP clients: `request` (node:http, one
  * connection per request) and `raw` (bytes on a socket, for what an HTTP client will not send).
  */
-import { readFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import type { Snapshot } from '../../lib/model/types.js';
 import { scanSync, type ScanOptions } from '../../lib/scan.js';
 import type { Source } from '../../lib/source/source.js';
-import { specSource, type HostSpec } from '../../lib/source/spec.js';
-
-export const demoSpec = JSON.parse(readFileSync(fileURLToPath(new URL('../../lib/demo/k8s-node.json', import.meta.url)), 'utf8')) as HostSpec;
+import { specSource } from '../../lib/source/spec.js';
+import { demoSpec } from '../helpers/host.js';
 
 /** A source that counts the reads of `inner` (every method that touches a path). */
 export function countingSource(inner: Source): { source: Source; reads: string[] } {

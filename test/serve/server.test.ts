@@ -14,7 +14,8 @@ import type { Snapshot } from '../../lib/model/types.js';
 import { renderJson } from '../../lib/render/json.js';
 import { podsJson } from '../../lib/render/pods.js';
 import type { ScanOptions } from '../../lib/scan.js';
-import { parseListen, startServer, type RunningServer, type ServeOptions } from '../../lib/serve/server.js';
+import { startServer, type RunningServer, type ServeOptions } from '../../lib/serve/server.js';
+import { parseListen } from '../../lib/serve/listen.js';
 import { expositionProblems, parseProm, samplesOf } from '../helpers/prom.js';
 import { bigDemo, directDemo, htmlText, raw, recordedDemo, request, sleep } from './helpers.js';
 
